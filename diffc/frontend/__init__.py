@@ -1,0 +1,32 @@
+"""Frontend: Python function -> IR.
+
+    parse (source.py) -> ForToRange (loops.py) -> RemoveJumps (jumps.py)
+    -> Lowerer (lower.py)
+"""
+from ..ir.names import NameGen
+from .jumps import RemoveJumps
+from .loops import ForToRange
+from .lower import Lowerer
+from .resolve import Resolver
+from .source import parse_function
+from .templates import all_names, assigned_names
+
+
+def function_locals(fdef):
+    a = fdef.args
+    params = {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
+    return params | assigned_names(fdef)
+
+
+def lower_function(fn, namespace):
+    """Parse ``fn`` and lower it to an ``ir.Function``; returns (function, NameGen)."""
+    parsed = parse_function(fn)
+    resolver = Resolver(fn)
+    fdef = parsed.node
+    names = NameGen(all_names(fdef) | set(namespace.objs))
+    ForToRange(resolver, function_locals(fdef), names).visit(fdef)
+    RemoveJumps(names).run(fdef)
+    local_names = function_locals(fdef)
+    namespace.avoid |= local_names
+    lowerer = Lowerer(parsed, resolver, names, namespace, local_names)
+    return lowerer.function(), names

@@ -1,0 +1,81 @@
+"""To-be-recorded: keep only the saves whose overwritten values backward code reads.
+
+Reverse mode puts a ``Save`` before every assignment and a matching
+``Restore`` in the backward code. A pair is needed only if the backward code
+reads the variable and the variable may hold a value when it is overwritten;
+needed pairs become a push onto the variable's stack and a pop::
+
+    for i in range(n):                        for i in range(n):
+        Save(x)                    ==>            x_stack.append(x)
+        x = x * np.sin(x)                         x = x * np.sin(x)
+    ...                                       ...
+        Restore(x)                                x = x_stack.pop()
+
+A variable that may be undefined at a kept push (first defined inside a
+loop) starts as ``None`` so the push is always valid.
+"""
+from ..ir.nodes import Assign, AtomExpr, For, If, Pop, Push, Restore, Save, While, const
+from ..ir.visit import all_defs, all_reads, stmt_defs
+
+
+def record(fwd, bwd, params, names):
+    """Returns (forward, backward, stack names, names to start as None)."""
+    reads = all_reads(bwd)
+    at = {}
+    end_md, end_dd = _defined(fwd, set(params), set(params), at)
+    keep = {i for i, (var, md, dd) in at.items() if var in reads and var in md}
+    stacks = {}
+    for i in sorted(keep):
+        var = at[i][0]
+        if var not in stacks:
+            stacks[var] = names.fresh(f"{var}_stack")
+    none_init = {at[i][0] for i in keep if at[i][0] not in at[i][2]}
+    fwd = _replace(fwd, lambda s: [Push(stacks[s.var], s.var, s.loc)] if s.id in keep else [])
+    bwd = _replace(bwd, lambda s: [Pop(s.var, stacks[s.var], s.loc)] if s.id in keep else [])
+    return fwd, bwd, stacks, none_init, end_dd
+
+
+def _defined(stmts, md, dd, at):
+    """Maybe- and definitely-defined names after ``stmts``; records them at saves."""
+    for s in stmts:
+        if isinstance(s, Save):
+            at[s.id] = (s.var, set(md), set(dd))
+        elif isinstance(s, If):
+            m1, d1 = _defined(s.body, set(md), set(dd), at)
+            m2, d2 = _defined(s.orelse, set(md), set(dd), at)
+            md, dd = m1 | m2, d1 & d2
+        elif isinstance(s, For):
+            md = md | all_defs(s.body) | {s.target.name}
+            _defined(s.body, set(md), dd | {s.target.name}, at)
+        elif isinstance(s, While):
+            md = md | all_defs(s.test_body) | all_defs(s.body)
+            _, dd = _defined(s.test_body, set(md), set(dd), at)
+            _defined(s.body, set(md), set(dd), at)
+        else:
+            md, dd = md | stmt_defs(s), dd | stmt_defs(s)
+    return md, dd
+
+
+def _replace(stmts, fn):
+    out = []
+    for s in stmts:
+        if isinstance(s, (Save, Restore)):
+            out.extend(fn(s))
+            continue
+        if isinstance(s, If):
+            s.body, s.orelse = _replace(s.body, fn), _replace(s.orelse, fn)
+        elif isinstance(s, For):
+            s.body = _replace(s.body, fn)
+        elif isinstance(s, While):
+            s.test_body, s.body = _replace(s.test_body, fn), _replace(s.body, fn)
+        out.append(s)
+    return out
+
+
+def none_inits(names):
+    return [Assign([_var(n)], AtomExpr(const(None))) for n in sorted(names)]
+
+
+def _var(n):
+    from ..ir.nodes import Var
+    return Var(n)

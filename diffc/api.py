@@ -1,0 +1,134 @@
+"""The user-facing API: grad, value_and_grad, vjp, source.
+
+Each call builds (or fetches from the cache) one generated module holding the
+forward and backward functions of the requested function and of the user
+functions it calls, plus a small wrapper with the original signature.
+"""
+import functools
+import inspect
+import weakref
+
+from .compiler import ModuleBuilder
+from .errors import DiffcError
+
+_cache = weakref.WeakKeyDictionary()   # function -> {(kind, wrt, as_tuple): built function}
+
+
+def _wrt_names(fn, wrt):
+    """Normalize ``wrt`` (int, name, or a tuple/list of them) to parameter names."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        raise DiffcError(f"cannot read the signature of {fn!r}") from None
+    names = [p for p, v in params.items()
+             if v.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)]
+    as_tuple = isinstance(wrt, (tuple, list))
+    items = list(wrt) if as_tuple else [wrt]
+    if not items:
+        raise DiffcError("wrt is empty: name at least one parameter to differentiate with respect to")
+    out = []
+    for w in items:
+        if isinstance(w, bool) or not isinstance(w, (int, str)):
+            raise DiffcError(f"wrt must be parameter positions or names, got {w!r}")
+        if isinstance(w, int):
+            if not -len(names) <= w < len(names):
+                raise DiffcError(f"wrt={w} is out of range: {fn.__name__} has {len(names)} "
+                                 f"parameters ({', '.join(names)})")
+            w = names[w]
+        elif w not in names:
+            raise DiffcError(f"{fn.__name__} has no parameter named {w!r} "
+                             f"(its parameters: {', '.join(names)})")
+        if w in out:
+            raise DiffcError(f"parameter {w!r} appears twice in wrt")
+        out.append(w)
+    return tuple(out), as_tuple
+
+
+def _primal(fn):
+    return getattr(fn, "__diffc_primal__", None) or fn
+
+
+def _build(fn, wrt, kind, verbose):
+    if not callable(fn):
+        raise DiffcError(f"diffc differentiates functions, got {type(fn).__name__}")
+    names, as_tuple = _wrt_names(fn, wrt)
+    key = (kind, names, as_tuple)
+    per_fn = _cache.setdefault(fn, {})
+    built = per_fn.get(key)
+    if built is None:
+        builder = ModuleBuilder()
+        name = builder.wrapper(fn, names, kind, as_tuple)
+        namespace, src = builder.compile(f"{fn.__module__}.{fn.__qualname__}")
+        built = namespace[name]
+        built.__diffc_source__ = src
+        built.__diffc_primal__ = fn
+        built.__module__ = fn.__module__
+        built.__qualname__ = name
+        per_fn[key] = built
+    if verbose:
+        print(built.__diffc_source__)
+    return built
+
+
+def _decorator(kind):
+    def make(fn=None, wrt=0, *, verbose=False):
+        if fn is None:
+            return functools.partial(make, wrt=wrt, verbose=verbose)
+        return _build(fn, wrt, kind, verbose)
+    return make
+
+
+grad = _decorator("grad")
+grad.__doc__ = """The gradient of a scalar function.
+
+    df = diffc.grad(f)                 # w.r.t. the first argument
+    df = diffc.grad(f, wrt=(0, 'y'))   # several: a tuple of gradients
+    @diffc.grad                        # or as a decorator
+    def f(x): ...
+
+The result has f's signature and returns gradients shaped and typed like the
+arguments they belong to. ``verbose=True`` prints the generated source."""
+
+value_and_grad = _decorator("value_and_grad")
+value_and_grad.__doc__ = """Like ``grad``, but the function returns ``(value, gradient)``."""
+
+vjp = _decorator("vjp")
+vjp.__doc__ = """Vector-Jacobian product for functions with non-scalar outputs.
+
+    vjp_f = diffc.vjp(f, wrt=0)
+    vjp_f(x, y, cotangent)      # cotangent shaped like f(x, y); returns the gradient(s)
+"""
+_vjp_build = vjp
+
+
+def vjp(fn=None, wrt=0, *, verbose=False):  # noqa: F811  (the cotangent goes last)
+    if fn is None:
+        return functools.partial(vjp, wrt=wrt, verbose=verbose)
+    built = _vjp_build(fn, wrt, verbose=verbose)
+
+    @functools.wraps(fn)
+    def vjp_fn(*args, **kwargs):
+        if "cotangent" in kwargs and "cotangent" not in inspect.signature(fn).parameters:
+            ct = kwargs.pop("cotangent")
+        elif args:
+            *args, ct = args
+        else:
+            raise DiffcError(f"{fn.__name__}_vjp needs a cotangent as its last argument")
+        return built(ct, *args, **kwargs)
+
+    vjp_fn.__diffc_source__ = built.__diffc_source__
+    vjp_fn.__diffc_primal__ = fn
+    vjp_fn.__wrapped__ = built
+    return vjp_fn
+
+
+vjp.__doc__ = _vjp_build.__doc__
+
+
+def source(fn):
+    """The generated source of a function returned by grad, value_and_grad or vjp."""
+    src = getattr(fn, "__diffc_source__", None)
+    if src is None:
+        raise DiffcError(f"{getattr(fn, '__name__', fn)!r} was not built by diffc",
+                         hint="pass the function returned by diffc.grad / value_and_grad / vjp")
+    return src

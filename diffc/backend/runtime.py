@@ -1,0 +1,382 @@
+"""Runtime helpers called by the derivative code diffc generates.
+
+Conventions: ``x`` is an op's primal input, ``g`` the incoming adjoint of the
+op's output and ``ans`` the op's output.  Adjoints of complex values are not
+conjugated (``g * f'(x)``).  Helpers never mutate their inputs, except
+``index_vjp``, which may update its ``dx`` argument in place.  Every helper has
+a cheap path for Python scalars, since generated code calls them in loops.
+"""
+
+import math
+
+import numpy as np
+
+from ..errors import DiffcError
+
+__all__ = [
+    "unbroadcast", "unreduce", "mean_vjp", "prod_vjp", "minmax_vjp",
+    "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b",
+    "transpose_vjp", "reshape_vjp", "index_vjp", "stack_vjp",
+    "concatenate_vjp", "power_vjp_base", "power_vjp_exponent", "finalize",
+    "check_scalar_output",
+]
+
+_PYNUM = (float, int)
+_PYSCALAR = (float, int, bool, complex)
+_BASIC_INDEX = (int, np.integer, slice, type(None), type(Ellipsis))
+
+
+def _shape(x):
+    """Shape of x without converting Python scalars to arrays."""
+    s = getattr(x, "shape", None)
+    if s is None:
+        return np.shape(x) if isinstance(x, (list, tuple)) else ()
+    return s
+
+
+def _arr(x):
+    """x as an ndarray if it is a list/tuple, else x unchanged."""
+    return np.asarray(x) if isinstance(x, (list, tuple)) else x
+
+
+def _axes(axis, ndim):
+    """Normalize a reduction axis (None, int or tuple) to a sorted tuple of non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    if ndim == 0:
+        return ()
+    if isinstance(axis, (tuple, list)):
+        return tuple(sorted(a % ndim for a in axis))
+    return (axis % ndim,)
+
+
+def _keepdims(v, axes, keepdims):
+    """Re-insert the reduced axes into v (the result of a reduction) unless keepdims was set."""
+    if keepdims or not axes:
+        return np.asarray(v)
+    return np.expand_dims(v, axes)
+
+
+def unbroadcast(g, x):
+    """Sum g down to the shape of x, undoing NumPy broadcasting."""
+    if type(x) in _PYSCALAR:
+        return g if type(g) in _PYSCALAR or not np.ndim(g) else np.sum(g)
+    gs = getattr(g, "shape", ())
+    xs = _shape(x)
+    if gs == xs:
+        return g
+    if not xs:
+        return np.sum(g)
+    extra = len(gs) - len(xs)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+        gs = g.shape
+    ax = tuple(-i for i in range(1, min(len(gs), len(xs)) + 1) if xs[-i] == 1 and gs[-i] != 1)
+    if ax:
+        g = np.sum(g, axis=ax, keepdims=True)
+    return g
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Adjoint of np.sum(x, axis, keepdims): g broadcast back to x's shape (maybe a read-only view)."""
+    xs = _shape(x)
+    if getattr(g, "shape", ()) == xs:
+        return g
+    if not keepdims and axis is not None:
+        g = np.expand_dims(g, _axes(axis, len(xs)))
+    return np.broadcast_to(g, xs)
+
+
+def mean_vjp(g, x, axis=None, keepdims=False):
+    """Adjoint of np.mean(x, axis, keepdims)."""
+    if type(x) in _PYSCALAR:
+        return g
+    xs = _shape(x)
+    n = math.prod(xs[a] for a in _axes(axis, len(xs)))
+    return unreduce(g, x, axis, keepdims) / max(n, 1)
+
+
+def prod_vjp(g, ans, x, axis=None, keepdims=False):
+    """Adjoint of np.prod(x, axis, keepdims); exact when x contains one or several zeros."""
+    if not _shape(x):
+        return g
+    x = np.asarray(x)
+    ax = _axes(axis, x.ndim)
+    g = _keepdims(g, ax, keepdims)
+    zero = x == 0
+    nzeros = np.sum(zero, axis=ax, keepdims=True)
+    xnz = np.where(zero, 1, x)
+    pnz = np.prod(xnz, axis=ax, keepdims=True)  # product of the non-zero entries
+    # no zero in the slice: prod/x_i; exactly one zero: prod of the others at the zero; else 0
+    d = np.where(nzeros == 0, pnz / xnz, np.where(zero & (nzeros == 1), pnz, 0))
+    return g * d
+
+
+def minmax_vjp(g, ans, x, axis=None, keepdims=False):
+    """Adjoint of np.max/np.min/np.amax/np.amin: g split equally among the extremal entries."""
+    if not _shape(x):
+        return g
+    x = np.asarray(x)
+    ax = _axes(axis, x.ndim)
+    g = _keepdims(g, ax, keepdims)
+    ans = _keepdims(ans, ax, keepdims)
+    mask = x == ans
+    if x.dtype.kind in "fc":  # a NaN extremum: give g to the NaN entries
+        mask |= np.isnan(x) & np.isnan(ans)
+    count = np.sum(mask, axis=ax, keepdims=True)
+    return g * (mask / np.maximum(count, 1))
+
+
+def _matmul_2d(g, a, b):
+    """Promote 1-D matmul operands (and g) to the 2-D/batched case."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if b.ndim == 1:
+        b, g = b[:, None], g[..., None]
+    if a.ndim == 1:
+        a, g = a[None, :], g[..., None, :]
+    return g, a, b
+
+
+def matmul_vjp_a(g, a, b):
+    """Adjoint of np.matmul(a, b) with respect to a."""
+    g2, a2, b2 = _matmul_2d(g, a, b)
+    da = np.matmul(g2, np.swapaxes(b2, -1, -2))
+    if np.ndim(a) == 1:
+        da = da[..., 0, :]
+    return unbroadcast(da, a)
+
+
+def matmul_vjp_b(g, a, b):
+    """Adjoint of np.matmul(a, b) with respect to b."""
+    g2, a2, b2 = _matmul_2d(g, a, b)
+    db = np.matmul(np.swapaxes(a2, -1, -2), g2)
+    if np.ndim(b) == 1:
+        db = db[..., 0]
+    return unbroadcast(db, b)
+
+
+def dot_vjp_a(g, a, b):
+    """Adjoint of np.dot(a, b) with respect to a."""
+    a, b = _arr(a), _arr(b)
+    if not _shape(a) or not _shape(b):
+        return unbroadcast(g * b, a)
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if b.ndim == 1:
+        return np.multiply.outer(g, b)
+    # out[i..., j..., n] = sum_k a[i..., k] b[j..., k, n]
+    return np.tensordot(g, b, axes=(list(range(a.ndim - 1, g.ndim)),
+                                    list(range(b.ndim - 2)) + [b.ndim - 1]))
+
+
+def dot_vjp_b(g, a, b):
+    """Adjoint of np.dot(a, b) with respect to b."""
+    a, b = _arr(a), _arr(b)
+    if not _shape(a) or not _shape(b):
+        return unbroadcast(g * a, b)
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    lead = list(range(a.ndim - 1))
+    db = np.tensordot(a, g, axes=(lead, lead))  # shape (k,) + b.shape[:-2] + (n,)
+    return db if b.ndim == 1 else np.moveaxis(db, 0, -2)
+
+
+def transpose_vjp(g, axes=None):
+    """Adjoint of np.transpose(x, axes): transpose g by the inverse permutation."""
+    if axes is None:
+        return np.transpose(g)
+    g = np.asarray(g)
+    return np.transpose(g, np.argsort([a % g.ndim for a in axes]))
+
+
+def reshape_vjp(g, x):
+    """Adjoint of a reshape of x: g reshaped to x's shape."""
+    xs = _shape(x)
+    if getattr(g, "shape", ()) == xs:
+        return g
+    return np.reshape(g, xs)
+
+
+def _is_basic(idx):
+    """True if idx is a basic index (ints, slices, None, Ellipsis), which never repeats an element."""
+    if isinstance(idx, tuple):
+        return all(isinstance(i, _BASIC_INDEX) and not isinstance(i, bool) for i in idx)
+    return isinstance(idx, _BASIC_INDEX) and not isinstance(idx, bool)
+
+
+def index_vjp(dx, x, idx, g):
+    """Adjoint of y = x[idx]: dx + g scattered at idx (dx, if an owned ndarray, is updated in place)."""
+    t = type(idx)
+    if type(dx) is np.ndarray and (t is int or t is tuple and len(idx) == 2
+                                   and type(idx[0]) is int and type(idx[1]) is int):
+        try:  # fast path of scalar loops: O(1), no allocation
+            dx[idx] += g
+            return dx
+        except (ValueError, IndexError, TypeError):
+            pass  # e.g. a read-only dx: take the general path (which re-raises real errors)
+    xs = _shape(x)
+    if not (type(dx) is np.ndarray and dx.shape == xs and dx.flags.writeable):
+        if isinstance(x, np.ndarray) and x.dtype.kind in "fc":
+            dt = x.dtype
+        else:
+            dt = np.dtype(np.float64)
+        if np.iscomplexobj(g) or np.iscomplexobj(dx):
+            dt = np.result_type(dt, np.complex64)
+        new = np.zeros(xs, dt)
+        if not (type(dx) is float and dx == 0.0):
+            new += dx
+        dx = new
+    if _is_basic(idx):
+        dx[idx] += g
+    else:
+        np.add.at(dx, idx, g)
+    return dx
+
+
+def stack_vjp(g, xs, axis=0):
+    """Adjoint of np.stack(xs, axis): the list of len(xs) slices of g along axis."""
+    return list(np.moveaxis(np.asarray(g), axis, 0))
+
+
+def concatenate_vjp(g, xs, axis=0):
+    """Adjoint of np.concatenate(xs, axis): g split into pieces shaped like each x."""
+    g = np.asarray(g)
+    shapes = [_shape(x) for x in xs]
+    if axis is None:
+        ends = np.cumsum([math.prod(s) for s in shapes])[:-1]
+        return [p.reshape(s) for p, s in zip(np.split(g.ravel(), ends), shapes)]
+    ax = axis % g.ndim
+    return np.split(g, np.cumsum([s[ax] for s in shapes])[:-1], axis=ax)
+
+
+def power_vjp_base(g, x, y):
+    """Adjoint of x**y w.r.t. x: g*y*x**(y-1) unbroadcast to x, and 0 where y == 0."""
+    if type(x) in _PYNUM and type(y) in _PYNUM and not hasattr(g, "shape"):
+        if y == 0:
+            return 0.0
+        try:
+            return g * y * x ** (y - 1)
+        except (ZeroDivisionError, OverflowError):
+            pass  # 0.0 ** negative: fall through to NumPy, which gives inf
+    xa, ya = np.asarray(x), np.asarray(y)
+    if xa.dtype.kind in "biu" and ya.dtype.kind in "biu":
+        xa = xa.astype(np.float64)  # integers to negative integer powers are not allowed
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        d = g * np.where(ya == 0, 0.0, ya * np.power(xa, ya - 1))
+    return unbroadcast(d, x)
+
+
+def power_vjp_exponent(g, ans, x, y):
+    """Adjoint of x**y w.r.t. y: g*ans*log(x) unbroadcast to y, and 0 where x == 0."""
+    if (type(x) in _PYNUM and type(y) in _PYNUM
+            and not hasattr(g, "shape") and not hasattr(ans, "shape")):
+        if x > 0:
+            return g * ans * math.log(x)
+        if x == 0:
+            return 0.0
+    xa = np.asarray(x)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        zero = xa == 0
+        d = np.where(zero, 0.0, g * ans * np.log(np.where(zero, 1, xa)))
+    return unbroadcast(d, y)
+
+
+def _check_shape(g, shape):
+    """Raise ValueError unless g (of any shape) can be broadcast to exactly `shape`."""
+    gs = np.shape(g)
+    if gs != shape:
+        try:
+            ok = np.broadcast_shapes(gs, shape) == shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"diffc internal error: adjoint of shape {gs} "
+                             f"for an argument of shape {shape}")
+
+
+def finalize(g, x):
+    """Turn the accumulated adjoint g into the gradient for argument x (x's shape and dtype, fresh)."""
+    tx = type(x)
+    if tx is float or tx is int or tx is bool:
+        if type(g) is float:
+            return g
+        _check_shape(g, ())
+        return float(np.real(g)) if np.iscomplexobj(g) else float(g)
+    if tx is complex:
+        _check_shape(g, ())
+        return complex(g)
+    if isinstance(x, (np.ndarray, np.generic)):
+        shape, dt = x.shape, x.dtype
+    else:  # list, tuple, other array-likes
+        shape, dt = np.shape(x), np.dtype(np.float64)
+    if dt.kind not in "fc":
+        dt = np.dtype(np.float64)
+    _check_shape(g, shape)
+    if dt.kind != "c" and np.iscomplexobj(g):
+        g = np.real(g)  # a real argument has a real gradient
+    if isinstance(x, np.generic):
+        return dt.type(g)
+    out = np.empty(shape, dt)
+    out[...] = g  # always a fresh writable array: never aliases x or another input
+    return out
+
+
+_HINT = ("diffc.grad needs a function with one real scalar output; for other outputs "
+         "use diffc.vjp (vector-Jacobian product) or diffc.jacobian")
+
+
+def check_scalar_output(ans, fname):
+    """Raise DiffcError unless ans (the output of function fname) is a real numeric scalar."""
+    t = type(ans)
+    if t is float or t is int:
+        return
+    if isinstance(ans, (tuple, list)):
+        raise DiffcError(f"{fname} returned a {t.__name__} of length {len(ans)}, "
+                         f"but a real scalar is needed to take its gradient", hint=_HINT)
+    kind = ans.dtype.kind if isinstance(ans, (np.ndarray, np.generic)) else None
+    if kind is not None and ans.ndim != 0:
+        raise DiffcError(f"{fname} returned an array of shape {ans.shape}, "
+                         f"but a real scalar is needed to take its gradient", hint=_HINT)
+    if kind in ("b", "i", "u", "f") or (kind is None and isinstance(ans, (bool, np.bool_))):
+        return
+    if kind is None and hasattr(ans, "__float__") and not isinstance(ans, (complex, str, bytes)):
+        if np.ndim(ans) == 0:
+            return
+        raise DiffcError(f"{fname} returned a {t.__name__} of shape {np.shape(ans)}, "
+                         f"but a real scalar is needed to take its gradient", hint=_HINT)
+    what = "a complex value" if kind == "c" or t is complex else f"a value of type {t.__name__}"
+    raise DiffcError(f"{fname} returned {what}, but a real scalar is needed to take its gradient",
+                     hint=_HINT)
+
+
+def seq_item(g, i):
+    """Item ``i`` of a sequence adjoint; a scalar zero stands for all zeros."""
+    if isinstance(g, (tuple, list, np.ndarray)):
+        return g[i]
+    return 0.0
+
+
+def seq_add(acc, gs):
+    """Accumulate a tuple of adjoints into a sequence adjoint."""
+    if not isinstance(acc, (tuple, list, np.ndarray)):
+        return tuple(gs)
+    return tuple(a + b for a, b in zip(acc, gs))
+
+
+def array_vjp(g, x):
+    """Adjoint of ``np.array(x)``/``np.asarray(x)``: a list for list inputs."""
+    if isinstance(x, (list, tuple)):
+        return [g[i] for i in range(len(x))]
+    return g
+
+
+def check_cotangent(ct, ans, fname):
+    """Raise a DiffcError unless the cotangent has the output's shape."""
+    if isinstance(ans, tuple):
+        if not isinstance(ct, (tuple, list)) or len(ct) != len(ans):
+            raise DiffcError(f"{fname} returns a tuple of {len(ans)} values; the cotangent must "
+                             f"be a tuple of as many, got {type(ct).__name__}")
+        for c, a in zip(ct, ans):
+            check_cotangent(c, a, fname)
+        return
+    if _shape(ct) != _shape(ans):
+        raise DiffcError(f"the cotangent has shape {_shape(ct)} but {fname} returns shape "
+                         f"{_shape(ans)}", hint="pass a cotangent shaped like the output")

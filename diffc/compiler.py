@@ -1,0 +1,189 @@
+"""The pass manager: from Python functions to one generated derivative module.
+
+For every function reached (the one asked for, and the user functions it
+calls with active arguments) the pipeline runs as a flat list of stages::
+
+    lower_function          frontend: source -> gast -> IR
+    activity                which variables need adjoints
+    Reverse                 IR -> forward IR + backward IR (with save markers)
+    KnownZeros, dead_code   clean the backward code
+    init_zeros              start adjoints read before they are written at 0.0
+    record                  keep the saves the backward code needs, as pushes/pops
+    function_src            IR -> Python source
+
+The module's source is compiled once, registered with ``linecache`` (so
+tracebacks and pdb show generated lines) and cached by ``api.py``.
+"""
+import inspect
+import itertools
+import linecache
+
+from .ad.record import none_inits, record
+from .ad.reverse import ZERO, Reverse
+from .backend import runtime
+from .backend.emit import function_src, signature_src
+from .backend.namespace import Namespace
+from .errors import DiffcError
+from .frontend import lower_function
+from .ir.activity import activity
+from .ir.nodes import Assign, AtomExpr, Raw, Return, SeqLit, Var
+from .ir.names import NameGen
+from .opt.dce import dead_code
+from .opt.zeros import KnownZeros, _maybe_undefined_reads, init_zeros
+
+_module_ids = itertools.count()
+
+
+class _Reserved:
+    """Placeholder binding that reserves a generated function's name."""
+
+
+class Spec:
+    def __init__(self, fn, fwd, bwd, params):
+        self.fn, self.fwd, self.bwd, self.params = fn, fwd, bwd, params
+        self.source = None
+
+
+class ModuleBuilder:
+    def __init__(self):
+        self.ns = Namespace()
+        self.specs = {}
+        self.order = []
+        self.queue = []
+        self.wrappers = []
+        self.defaults = []   # (generated name, original function)
+
+    # ------------------------------------------------------------ specializations
+    def request(self, fn, active, loc=None):
+        """Names of the forward/backward functions of ``fn`` for active params ``active``."""
+        params = [p for p in inspect.signature(fn).parameters if p in set(active)]
+        key = (fn, tuple(params))
+        if key not in self.specs:
+            n = sum(1 for k in self.specs if k[0] is fn)
+            suffix = "" if n == 0 else f"_{n + 1}"
+            fwd = self.ns.bind(f"{fn.__name__}_fwd{suffix}", _Reserved())
+            bwd = self.ns.bind(f"{fn.__name__}_bwd{suffix}", _Reserved())
+            self.specs[key] = Spec(fn, fwd, bwd, params)
+            self.order.append(key)
+            self.queue.append(key)
+        s = self.specs[key]
+        return s.fwd, s.bwd, s.params
+
+    def build_all(self):
+        while self.queue:
+            self.compile_spec(self.specs[self.queue.pop(0)])
+
+    def compile_spec(self, spec):
+        fn_ir, names = lower_function(spec.fn, self.ns)
+        act = activity(fn_ir, spec.params)
+        rev = Reverse(fn_ir, spec.params, act, names, self.ns, self.request)
+        fwd, ret, bwd, seed, _ = rev.run()
+        outs = [Var(rev.adj(p)) if p in act else ZERO for p in spec.params]
+        bwd.append(Return(outs[0] if len(outs) == 1 else SeqLit("tuple", outs)))
+        adjoints = set(rev.adjs.values())
+        bwd = KnownZeros(rev.inplace).run(bwd, adjoints - {seed})
+        bwd = dead_code(bwd, set())
+        bwd = init_zeros(bwd, adjoints, {seed})
+        fwd, bwd, stacks, nones, end_defined = record(fwd, bwd, fn_ir.params, names)
+        saved_name = names.fresh("saved")
+        saved = sorted(_maybe_undefined_reads(bwd, {seed}) - adjoints)
+        nones |= {v for v in saved if v not in end_defined and v not in stacks.values()}
+        prologue = [Assign([Var(st)], Raw(_empty_list(), frozenset())) for st in
+                    sorted(stacks.values())] + none_inits(nones)
+        fwd_body = prologue + fwd + [Return(SeqLit("tuple", [ret.value, SeqLit("tuple", [Var(v) for v in saved])]))]
+        if len(saved) == 1:
+            unpack = [Assign([Var(saved[0])], _index_raw(saved_name, 0))]
+        elif saved:
+            unpack = [Assign([Var(v) for v in saved], AtomExpr(Var(saved_name)))]
+        else:
+            unpack = []
+        where = f"{fn_ir.loc.filename}:{fn_ir.loc.lineno}" if fn_ir.loc else spec.fn.__qualname__
+        wrt = ", ".join(spec.params)
+        sig = signature_src(spec.fn, fn_ir.signature, self.ns, spec.fn.__name__)
+        index_vjp = rev.helper["index_vjp"]
+        spec.source = "\n\n\n".join([
+            function_src(spec.fwd, sig, fwd_body,
+                         f"Forward pass of {spec.fn.__name__} ({where}): its value, and what "
+                         f"{spec.bwd} needs.", index_vjp),
+            function_src(spec.bwd, f"{saved_name}, {seed}", unpack + bwd,
+                         f"Backward pass of {spec.fn.__name__}: adjoints of {wrt or 'nothing'}.",
+                         index_vjp, line_comments=True),
+        ])
+        self.defaults.append((spec.fwd, spec.fn))
+
+    # ------------------------------------------------------------ user-facing wrappers
+    def wrapper(self, fn, wrt, kind, as_tuple):
+        """The function the user calls: ``kind`` is 'grad', 'value_and_grad' or 'vjp'."""
+        fwd, bwd, params = self.request(fn, wrt)
+        self.build_all()
+        spec = self.specs[(fn, tuple(params))]
+        fn_ir_params = list(inspect.signature(fn).parameters)
+        names = NameGen(fn_ir_params)
+        sig_params = inspect.signature(fn).parameters
+        call_args = ", ".join(p if sig_params[p].kind != inspect.Parameter.KEYWORD_ONLY else f"{p}={p}"
+                              for p in fn_ir_params)
+        value, saved = names.fresh("value"), names.fresh("saved")
+        adj = {p: names.fresh("d" + p) for p in spec.params}
+        fin = self.ns.bind("finalize", runtime.finalize)
+        finals = [f"{fin}({adj[p]}, {p})" for p in wrt]
+        name_of = {"grad": f"d{fn.__name__}", "value_and_grad": f"{fn.__name__}_value_and_grad",
+                   "vjp": f"{fn.__name__}_vjp"}
+        name = self.ns.bind(name_of[kind], _Reserved())
+        from .frontend.source import parse_function
+        sig = signature_src(fn, parse_function(fn).node.args, self.ns, fn.__name__)
+        lines = [f"    {value}, {saved} = {fwd}({call_args})"]
+        if kind == "vjp":
+            ct = names.fresh("cotangent")
+            chk = self.ns.bind("check_cotangent", runtime.check_cotangent)
+            sig = f"{ct}, {sig}" if sig else ct
+            lines.append(f"    {chk}({ct}, {value}, {fn.__name__!r})")
+            seed = ct
+        else:
+            chk = self.ns.bind("check_scalar_output", runtime.check_scalar_output)
+            lines.append(f"    {chk}({value}, {fn.__name__!r})")
+            seed = "1.0"
+        lines.append(f"    {', '.join(adj[p] for p in spec.params)} = {bwd}({saved}, {seed})")
+        if as_tuple:
+            result = "(" + ", ".join(finals) + ("," if len(finals) == 1 else "") + ")"
+        else:
+            result = finals[0]
+        if kind == "value_and_grad":
+            result = f"{value}, {result}"
+        lines.append(f"    return {result}")
+        what = {"grad": "Gradient", "value_and_grad": "Value and gradient",
+                "vjp": "Vector-Jacobian product"}[kind]
+        doc = f'    """{what} of {fn.__name__} with respect to {", ".join(wrt)} (generated by diffc)."""'
+        src = "\n".join([f"def {name}({sig}):", doc] + lines)
+        self.wrappers.append(src)
+        self.defaults.append((name, fn))
+        return name
+
+    def source(self):
+        parts = [self.specs[k].source for k in self.order] + self.wrappers
+        return "\n\n\n".join(parts) + "\n"
+
+    def compile(self, label):
+        src = self.source()
+        filename = f"<diffc-{next(_module_ids)}:{label}>"
+        linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+        namespace = {k: v for k, v in self.ns.objs.items() if not isinstance(v, _Reserved)}
+        try:
+            code = compile(src, filename, "exec")
+        except SyntaxError as e:
+            raise DiffcError(f"internal error: diffc generated invalid code ({e})") from None
+        exec(code, namespace)
+        for name, fn in self.defaults:
+            gen = namespace[name]
+            gen.__defaults__ = fn.__defaults__
+            gen.__kwdefaults__ = dict(fn.__kwdefaults__) if fn.__kwdefaults__ else None
+        return namespace, src
+
+
+def _empty_list():
+    import ast
+    return ast.List(elts=[], ctx=ast.Load())
+
+
+def _index_raw(name, i):
+    import ast
+    return Raw(ast.parse(f"{name}[{i}]", mode="eval").body, frozenset({name}))

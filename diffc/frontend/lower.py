@@ -1,0 +1,515 @@
+"""Lower a normalized gast function to IR.
+
+Expressions are flattened to three-address form: every operation gets its own
+statement whose operands are atoms; the last operation of a statement writes
+straight into the user's variable. Temporaries are named after what they hold::
+
+    y = np.sin(x) * w + b        ==>    sin_x = np.sin(x)
+                                        t = sin_x * w
+                                        y = t + b
+
+Augmented assignment is expanded, ``and``/``or``/conditional expressions
+become ``If`` statements (they short-circuit), names are resolved to the
+objects they refer to, and array methods become NumPy calls
+(``x.sum(axis=0)`` -> ``np.sum(x, axis=0)``).
+"""
+import types
+
+import gast
+import numpy as np
+
+from ..errors import NameResolutionError, UnsupportedError
+from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
+                        Function, If, MethodRef, Raise, Return, SeqLit, Slice, Subscript,
+                        UnaryOp, Var, While, const)
+from .resolve import MISSING
+from .templates import assigned_names
+
+BINOPS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.FloorDiv: "//",
+          gast.Mod: "%", gast.Pow: "**", gast.MatMult: "@", gast.BitAnd: "&", gast.BitOr: "|",
+          gast.BitXor: "^", gast.LShift: "<<", gast.RShift: ">>"}
+CMPOPS = {gast.Lt: "<", gast.LtE: "<=", gast.Gt: ">", gast.GtE: ">=", gast.Eq: "==",
+          gast.NotEq: "!=", gast.Is: "is", gast.IsNot: "is not", gast.In: "in",
+          gast.NotIn: "not in"}
+UNOPS = {gast.USub: "-", gast.UAdd: "+", gast.Not: "not", gast.Invert: "~"}
+OPWORDS = {"+": "plus", "-": "minus", "*": "times", "/": "over", "**": "pow", "@": "matmul",
+           "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne", "//": "div",
+           "%": "mod"}
+
+# ndarray methods that mean the same as a NumPy function of the receiver.
+ARRAY_METHODS = {name: name for name in (
+    "sum", "mean", "prod", "max", "min", "dot", "ravel", "squeeze", "clip", "cumsum", "var",
+    "std", "argmax", "argmin", "any", "all", "nonzero", "reshape", "transpose", "trace",
+    "diagonal", "round", "repeat", "swapaxes")}
+ARRAY_METHODS["flatten"] = "ravel"
+VARARG_METHODS = {"reshape", "transpose"}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
+ARRAY_ATTRS = {"T": "transpose", "real": "real", "imag": "imag"}
+
+UNSUPPORTED_STMTS = {
+    gast.With: ("a `with` statement", "move it out of the differentiated function"),
+    gast.AsyncWith: ("an `async with` statement", None),
+    gast.Try: ("a `try` statement", "move error handling out of the differentiated function"),
+    gast.Global: ("a `global` statement", "pass the value as an argument"),
+    gast.Nonlocal: ("a `nonlocal` statement", "pass the value as an argument"),
+    gast.FunctionDef: ("a nested function definition", "define the helper at module level"),
+    gast.AsyncFunctionDef: ("a nested function definition", "define the helper at module level"),
+    gast.ClassDef: ("a class definition", "define the class at module level"),
+    gast.Delete: ("a `del` statement", "remove it; diffc frees values itself"),
+    gast.Import: ("an `import` statement", "import at module level"),
+    gast.ImportFrom: ("an `import` statement", "import at module level"),
+    gast.AsyncFor: ("an `async for` loop", None),
+}
+UNSUPPORTED_EXPRS = {
+    gast.Lambda: ("a lambda", "define a module-level function instead"),
+    gast.ListComp: ("a list comprehension", "write it as a `for` loop"),
+    gast.SetComp: ("a set comprehension", "write it as a `for` loop"),
+    gast.DictComp: ("a dict comprehension", "write it as a `for` loop"),
+    gast.GeneratorExp: ("a generator expression", "write it as a `for` loop"),
+    gast.Dict: ("a dict display", None),
+    gast.Set: ("a set display", None),
+    gast.Yield: ("`yield`", None),
+    gast.YieldFrom: ("`yield from`", None),
+    gast.Await: ("`await`", None),
+    gast.NamedExpr: ("an assignment expression (`:=`)", "assign on a separate line"),
+    gast.Starred: ("a starred expression", "pass the arguments one by one"),
+    gast.JoinedStr: ("an f-string", "build messages outside the differentiated function"),
+}
+
+
+def _is_user_function(obj):
+    return isinstance(obj, types.FunctionType) and obj.__name__ != "<lambda>"
+
+
+class Lowerer:
+    def __init__(self, parsed, resolver, names, namespace, local_names):
+        self.parsed = parsed
+        self.resolver = resolver
+        self.names = names
+        self.ns = namespace
+        self.locals = local_names
+        self.block = []
+        self.loc = None
+
+    # ------------------------------------------------------------ helpers
+    def error(self, cls, msg, node, hint=None):
+        raise cls(msg, self.parsed.loc(node) or self.loc, hint)
+
+    def emit(self, stmt):
+        stmt.loc = self.loc
+        self.block.append(stmt)
+        return stmt
+
+    def sub_block(self, fn, *args):
+        saved, self.block = self.block, []
+        fn(*args)
+        out, self.block = self.block, saved
+        return out
+
+    def assign(self, value, target, hint):
+        if target is None:
+            target = Var(self.names.fresh(hint))
+        self.emit(Assign([target], value))
+        return target
+
+    # ------------------------------------------------------------ function
+    def function(self):
+        fdef = self.parsed.node
+        a = fdef.args
+        if a.vararg or a.kwarg:
+            self.loc = self.parsed.loc(fdef)
+            self.error(UnsupportedError, f"`{fdef.name}` takes *args or **kwargs", fdef,
+                       "list the parameters explicitly")
+        params = [p.id for p in a.posonlyargs + a.args + a.kwonlyargs]
+        body = fdef.body
+        doc = None
+        if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
+                and isinstance(body[0].value.value, str):
+            doc, body = body[0].value.value, body[1:]
+        self.statements(body)
+        return Function(fdef.name, params, self.block, self.parsed.loc(fdef), a, doc)
+
+    # ------------------------------------------------------------ statements
+    def statements(self, stmts):
+        for s in stmts:
+            self.loc = self.parsed.loc(s) or self.loc
+            method = getattr(self, "stmt_" + type(s).__name__, None)
+            if method is None:
+                what, hint = UNSUPPORTED_STMTS.get(type(s), (f"a `{type(s).__name__}` statement", None))
+                self.error(UnsupportedError, f"diffc does not support {what}", s, hint)
+            method(s)
+
+    def stmt_Pass(self, s):
+        pass
+
+    def stmt_Expr(self, s):
+        if isinstance(s.value, gast.Constant):
+            return  # a docstring or a bare constant: nothing to do
+        if isinstance(s.value, gast.Call):
+            self.emit(ExprStmt(self.call_expr(s.value)))
+        else:
+            self.expr(s.value)
+
+    def stmt_Assign(self, s):
+        value = s.value
+        first, rest = s.targets[0], s.targets[1:]
+        if rest:  # a = b = value
+            atom = self.expr(value)
+            for t in s.targets:
+                self.bind_target(t, AtomExpr(atom))
+            return
+        self.assign_to(first, value)
+
+    def stmt_AnnAssign(self, s):
+        if s.value is not None:
+            self.assign_to(s.target, s.value)
+
+    def stmt_AugAssign(self, s):
+        if not isinstance(s.target, gast.Name):
+            self.check_target(s.target)
+        op = BINOPS.get(type(s.op))
+        right = self.expr(s.value)
+        left = self.expr(gast.Name(id=s.target.id, ctx=gast.Load(), annotation=None,
+                                   type_comment=None))
+        self.emit(Assign([Var(s.target.id)], BinOp(op, left, right)))
+
+    def assign_to(self, target, value):
+        if isinstance(target, gast.Name):
+            self.expr(value, Var(target.id))
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts) \
+                    and not any(isinstance(e, gast.Starred) for e in target.elts + value.elts):
+                self.parallel_assign(target.elts, value.elts)
+            else:
+                self.bind_target(target, self.rhs(value))
+        else:
+            self.check_target(target)
+
+    def rhs(self, value):
+        """Lower ``value`` for unpacking into an atom (the IR unpacks variables)."""
+        return AtomExpr(self.expr(value))
+
+    def parallel_assign(self, targets, values):
+        """``a, b = b, a + b``: evaluate every value before assigning any target."""
+        atoms = [self.expr(v) for v in values]
+        written = set()
+        for t in targets:
+            written |= assigned_names(t)
+        for i, a in enumerate(atoms):
+            earlier = set()
+            for t in targets[:i]:
+                earlier |= assigned_names(t)
+            if isinstance(a, Var) and a.name in earlier:
+                atoms[i] = self.assign(AtomExpr(a), None, a.name + "_old")
+        for t, a in zip(targets, atoms):
+            self.bind_target(t, AtomExpr(a))
+
+    def bind_target(self, target, value):
+        if isinstance(target, gast.Name):
+            self.emit(Assign([Var(target.id)], value))
+            return
+        if isinstance(target, (gast.Tuple, gast.List)):
+            if any(isinstance(e, gast.Starred) for e in target.elts):
+                self.error(UnsupportedError, "diffc does not support starred assignment targets",
+                           target, "unpack the elements one by one")
+            flat, nested = [], []
+            for e in target.elts:
+                if isinstance(e, gast.Name):
+                    flat.append(Var(e.id))
+                else:
+                    self.check_target(e) if not isinstance(e, (gast.Tuple, gast.List)) else None
+                    tmp = Var(self.names.fresh("item"))
+                    flat.append(tmp)
+                    nested.append((e, tmp))
+            self.emit(Assign(flat, value))
+            for e, tmp in nested:
+                self.bind_target(e, AtomExpr(tmp))
+            return
+        self.check_target(target)
+
+    def check_target(self, target):
+        if isinstance(target, gast.Subscript):
+            self.error(UnsupportedError, "diffc does not support assigning to an element "
+                       "(`x[i] = ...`) yet", target,
+                       "build a new array instead, e.g. with np.where or np.concatenate")
+        if isinstance(target, gast.Attribute):
+            self.error(UnsupportedError, "diffc does not support assigning to an attribute",
+                       target, "use a local variable")
+        self.error(UnsupportedError, f"diffc does not support this assignment target "
+                   f"({type(target).__name__})", target)
+
+    def stmt_If(self, s):
+        test = self.expr(s.test)
+        body = self.sub_block(self.statements, s.body)
+        orelse = self.sub_block(self.statements, s.orelse)
+        self.loc = self.parsed.loc(s)
+        self.emit(If(test, body, orelse))
+
+    def stmt_For(self, s):
+        # after ForToRange every loop is `for name in range(...)`
+        args = [self.expr(a) for a in s.iter.args]
+        if not 1 <= len(args) <= 3:
+            self.error(UnsupportedError, "range() takes 1 to 3 arguments", s.iter)
+        start, stop, step = (const(0), args[0], const(1)) if len(args) == 1 else \
+            (args[0], args[1], const(1)) if len(args) == 2 else args
+        written = assigned_names(s)
+        bounds = []
+        for a, hint in zip((start, stop, step), ("start", "stop", "step")):
+            if isinstance(a, Var) and a.name in written:
+                a = self.assign(AtomExpr(a), None, f"{a.name}_{hint}")
+            bounds.append(a)
+        loc = self.loc
+        body = self.sub_block(self.statements, s.body)
+        self.loc = loc
+        self.emit(For(Var(s.target.id), *bounds, body))
+        self.statements(s.orelse)
+
+    def stmt_While(self, s):
+        loc = self.loc
+        test_body = []
+        saved, self.block = self.block, test_body
+        test = self.expr(s.test)
+        self.block = saved
+        body = self.sub_block(self.statements, s.body)
+        self.loc = loc
+        self.emit(While(test_body, test, body))
+        self.statements(s.orelse)
+
+    def stmt_Return(self, s):
+        if s.value is None:
+            value = const(None)
+        elif isinstance(s.value, gast.Tuple):
+            value = SeqLit("tuple", [self.expr(e) for e in s.value.elts])
+        else:
+            value = self.expr(s.value)
+        self.emit(Return(value))
+
+    def stmt_Raise(self, s):
+        self.emit(Raise(self.expr(s.exc) if s.exc is not None else None))
+
+    def stmt_Assert(self, s):
+        test = self.expr(s.test)
+        fail = []
+        saved, self.block = self.block, fail
+        msg = [self.expr(s.msg)] if s.msg is not None else []
+        exc = self.assign(Call(AssertionError, self.ns.bind("AssertionError", AssertionError),
+                               msg), None, "error")
+        self.emit(Raise(exc))
+        self.block = saved
+        self.emit(If(test, [], fail))
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, node, target=None):
+        """Lower ``node``; return the atom holding its value (``target`` if given)."""
+        if isinstance(node, gast.Constant):
+            atom = const(node.value)
+        elif isinstance(node, gast.Name):
+            atom = self.name(node)
+        elif isinstance(node, gast.Attribute) and self.dotted(node) is not None:
+            atom = self.global_attr(node)
+        else:
+            method = getattr(self, "expr_" + type(node).__name__, None)
+            if method is None:
+                what, hint = UNSUPPORTED_EXPRS.get(type(node), (f"a `{type(node).__name__}` expression", None))
+                self.error(UnsupportedError, f"diffc does not support {what}", node, hint)
+            return method(node, target)
+        if target is not None:
+            self.emit(Assign([target], AtomExpr(atom)))
+            return target
+        return atom
+
+    def name(self, node):
+        if node.id in self.locals:
+            return Var(node.id)
+        obj = self.resolver.lookup(node.id)
+        if obj is MISSING:
+            self.error(NameResolutionError, f"name `{node.id}` is not defined", node,
+                       "define it at module level before building the derivative, "
+                       "or pass it as an argument")
+        return Const(obj, self.ns.bind(node.id, obj))
+
+    def dotted(self, node):
+        """``['np', 'linalg', 'norm']`` for a chain on a non-local name, else None."""
+        parts = []
+        while isinstance(node, gast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, gast.Name) and node.id not in self.locals:
+            return [node.id] + parts[::-1]
+        return None
+
+    def global_attr(self, node):
+        parts = self.dotted(node)
+        obj = self.resolver.lookup(parts[0])
+        if obj is MISSING:
+            self.error(NameResolutionError, f"name `{parts[0]}` is not defined", node)
+        for p in parts[1:]:
+            try:
+                obj = getattr(obj, p)
+            except AttributeError:
+                self.error(NameResolutionError, f"`{'.'.join(parts)}` does not exist "
+                           f"(no attribute `{p}`)", node)
+        base = self.ns.bind(parts[0], self.resolver.lookup(parts[0]))
+        return Const(obj, ".".join([base] + parts[1:]))
+
+    def hint(self, node):
+        if isinstance(node, gast.Name):
+            return node.id
+        if isinstance(node, gast.Constant) and isinstance(node.value, (int, float)) \
+                and not isinstance(node.value, bool):
+            return str(node.value).replace(".", "_").replace("-", "m")
+        if isinstance(node, gast.Attribute):
+            return node.attr
+        return None
+
+    def expr_BinOp(self, node, target):
+        op = BINOPS[type(node.op)]
+        left, right = self.expr(node.left), self.expr(node.right)
+        hl, hr = self.hint(node.left), self.hint(node.right)
+        hint = f"{hl}_{OPWORDS.get(op, 'op')}_{hr}" if hl and hr and len(hl + hr) <= 10 else "t"
+        return self.assign(BinOp(op, left, right), target, hint)
+
+    def expr_UnaryOp(self, node, target):
+        op = UNOPS[type(node.op)]
+        if op == "-" and isinstance(node.operand, gast.Constant) and \
+                isinstance(node.operand.value, (int, float, complex)) and target is None:
+            return const(-node.operand.value)
+        operand = self.expr(node.operand)
+        h = self.hint(node.operand)
+        hint = {"-": "neg", "not": "not", "+": "pos", "~": "inv"}[op] + (f"_{h}" if h else "")
+        return self.assign(UnaryOp(op, operand), target, hint)
+
+    def expr_Compare(self, node, target):
+        left = self.expr(node.left)
+        result = target
+        pairs = list(zip(node.ops, node.comparators))
+        if len(pairs) == 1:
+            op, right_node = pairs[0]
+            op = CMPOPS[type(op)]
+            hl, hr = self.hint(node.left), self.hint(right_node)
+            hint = f"{hl}_{OPWORDS.get(op, 'cmp')}_{hr}" if hl and hr and len(hl + hr) <= 12 \
+                else "cond"
+            return self.assign(BinOp(op, left, self.expr(right_node)), target, hint)
+        # a < b < c: (a < b) and (b < c), evaluating b once and short-circuiting
+        result = target or Var(self.names.fresh("cond"))
+        block = self.block
+        for i, (op, right_node) in enumerate(pairs):
+            right = self.expr(right_node)
+            self.emit(Assign([result], BinOp(CMPOPS[type(op)], left, right)))
+            left = right
+            if i < len(pairs) - 1:
+                inner = []
+                self.emit(If(result, inner, []))
+                self.block = inner
+        self.block = block
+        return result
+
+    def expr_BoolOp(self, node, target):
+        is_and = isinstance(node.op, gast.And)
+        result = target or Var(self.names.fresh("cond"))
+        block = self.block
+        for i, v in enumerate(node.values):
+            self.expr(v, result)
+            if i < len(node.values) - 1:
+                inner = []
+                self.emit(If(result, inner, []) if is_and else If(result, [], inner))
+                self.block = inner
+        self.block = block
+        return result
+
+    def expr_IfExp(self, node, target):
+        test = self.expr(node.test)
+        result = target or Var(self.names.fresh("choice"))
+        body = self.sub_block(self.expr, node.body, result)
+        orelse = self.sub_block(self.expr, node.orelse, result)
+        self.emit(If(test, body, orelse))
+        return result
+
+    def expr_Tuple(self, node, target):
+        return self.seq(node, "tuple", target)
+
+    def expr_List(self, node, target):
+        return self.seq(node, "list", target)
+
+    def seq(self, node, kind, target):
+        value = SeqLit(kind, [self.expr(e) for e in node.elts])
+        return self.assign(value, target, kind[0] if kind == "tuple" else "items")
+
+    def expr_Subscript(self, node, target):
+        value = self.expr(node.value)
+        index = self.index(node.slice)
+        h = self.hint(node.value)
+        hi = self.hint(node.slice) if isinstance(node.slice, (gast.Name, gast.Constant)) else None
+        hint = f"{h}_{hi}" if h and hi else (f"{h}_part" if h else "part")
+        return self.assign(Subscript(value, index), target, hint)
+
+    def index(self, node):
+        if isinstance(node, gast.Slice):
+            return Slice(*(self.expr(p) if p is not None else None
+                           for p in (node.lower, node.upper, node.step)))
+        if isinstance(node, gast.Tuple):
+            return tuple(self.index(e) for e in node.elts)
+        return self.expr(node)
+
+    def expr_Attribute(self, node, target):
+        value = self.expr(node.value)
+        h = self.hint(node.value)
+        if node.attr in ARRAY_ATTRS:
+            fn = ARRAY_ATTRS[node.attr]
+            call = Call(getattr(np, fn), self.np_src(fn), [value])
+            return self.assign(call, target, f"{h}_{node.attr}" if h else node.attr)
+        return self.assign(Attribute(value, node.attr), target,
+                           f"{h}_{node.attr}" if h else node.attr)
+
+    def expr_Call(self, node, target):
+        call = self.call_expr(node)
+        fn = call.fn
+        name = getattr(fn, "name", None) or getattr(fn, "__name__", None) or "call"
+        first = call.args[1] if isinstance(fn, MethodRef) and len(call.args) > 1 else \
+            (call.args[0] if call.args else None)
+        hint = f"{name}_{first.name}" if isinstance(first, Var) and len(first.name) <= 8 else name
+        return self.assign(call, target, hint)
+
+    def np_src(self, name):
+        return self.ns.bind("np", np) + "." + name
+
+    def call_expr(self, node):
+        func = node.func
+        for a in node.args:
+            if isinstance(a, gast.Starred):
+                self.error(UnsupportedError, "diffc does not support *args in calls", a,
+                           "pass the arguments one by one")
+        for k in node.keywords:
+            if k.arg is None:
+                self.error(UnsupportedError, "diffc does not support **kwargs in calls", k.value,
+                           "pass the keyword arguments one by one")
+        if isinstance(func, gast.Attribute) and self.dotted(func) is None:
+            receiver = self.expr(func.value)
+            return self.method_call(receiver, func.attr, node)
+        if isinstance(func, gast.Name) and func.id in self.locals:
+            self.error(UnsupportedError, f"diffc cannot call `{func.id}`, a local variable",
+                       func, "call the function by its module-level name")
+        if isinstance(func, (gast.Name, gast.Attribute)):
+            callee = self.expr(func)
+        else:
+            self.error(UnsupportedError, "diffc does not support calling this kind of "
+                       "expression", func, "call a function by name")
+        args = [self.arg(a) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
+        return Call(callee.value, callee.src, args, kwargs)
+
+    def arg(self, node):
+        if isinstance(node, (gast.Tuple, gast.List)) and \
+                not any(isinstance(e, gast.Starred) for e in node.elts):
+            return SeqLit("list" if isinstance(node, gast.List) else "tuple",
+                          [self.expr(e) for e in node.elts])
+        return self.expr(node)
+
+    def method_call(self, receiver, name, node):
+        args = [self.arg(a) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
+        np_name = ARRAY_METHODS.get(name)
+        if np_name is None:
+            return Call(MethodRef(name), None, [receiver] + args, kwargs)
+        if name in VARARG_METHODS and len(args) > 1:
+            args = [SeqLit("tuple", args)]
+        return Call(getattr(np, np_name), self.np_src(np_name), [receiver] + args, kwargs)

@@ -1,0 +1,27 @@
+"""Deterministic fresh names drawn from the user's names."""
+import keyword
+import re
+
+
+class NameGen:
+    """Hands out names not in ``taken``; the same requests give the same names."""
+
+    def __init__(self, taken=()):
+        self.taken = set(taken)
+
+    def reserve(self, name):
+        self.taken.add(name)
+
+    def fresh(self, hint):
+        base = re.sub(r"\W", "_", hint).strip("_") or "t"
+        if base[0].isdigit():
+            base = "t" + base
+        if len(base) > 24:
+            base = base[:24].rstrip("_")
+        name = base
+        n = 2
+        while name in self.taken or keyword.iskeyword(name):
+            name = f"{base}_{n}"
+            n += 1
+        self.taken.add(name)
+        return name

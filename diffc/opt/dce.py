@@ -1,0 +1,46 @@
+"""Dead-code elimination on backward code.
+
+Assignments whose targets are never read afterwards are removed; liveness is
+computed through branches and loops (to a fixed point)::
+
+    dt = 0.0                   (never read again)    ==>   (removed)
+"""
+from ..ir.nodes import AddTo, Assign, For, If
+from ..ir.visit import atom_reads, stmt_defs, stmt_reads
+
+
+def dead_code(stmts, live_out):
+    out, _ = _block(stmts, set(live_out))
+    return out
+
+
+def _block(stmts, live):
+    out = []
+    for s in reversed(stmts):
+        kept, live = _stmt(s, live)
+        out.extend(reversed(kept))
+    return out[::-1], live
+
+
+def _stmt(s, live):
+    if isinstance(s, (Assign, AddTo)):
+        defs = stmt_defs(s)
+        if not defs & live:
+            return [], live
+        return [s], (live - defs) | stmt_reads(s)
+    if isinstance(s, If):
+        body, l1 = _block(s.body, live)
+        orelse, l2 = _block(s.orelse, live)
+        return [If(s.test, body, orelse, s.loc, s.comment)], l1 | l2 | atom_reads(s.test)
+    if isinstance(s, For):
+        end = set(live)
+        while True:
+            _, start = _block(s.body, end)
+            new_end = end | (start - {s.target.name})
+            if new_end == end:
+                break
+            end = new_end
+        body, start = _block(s.body, end)
+        loop = For(s.target, s.start, s.stop, s.step, body, s.loc, s.comment, s.reverse)
+        return [loop], live | (start - {s.target.name}) | stmt_reads(s)
+    return [s], (live - stmt_defs(s)) | stmt_reads(s)

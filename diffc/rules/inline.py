@@ -1,0 +1,86 @@
+"""Inline a rule's VJP template at a call site.
+
+    rule:    unbroadcast(g * x2, x1)          call: t = a * 3.0    adjoint of t: dt
+    inlined: dt * 3.0                          (unbroadcast dropped: 3.0 is a scalar)
+"""
+import ast
+import copy
+
+import numpy as np
+
+from ..ir.nodes import Const, Raw, SeqLit, Var
+
+_SCALARS = (int, float, bool, np.integer, np.floating)
+
+
+def atom_ast(a):
+    if isinstance(a, Var):
+        return ast.Name(id=a.name, ctx=ast.Load())
+    if isinstance(a, Const):
+        return ast.parse(a.src, mode="eval").body
+    if isinstance(a, SeqLit):
+        elts = [atom_ast(e) for e in a.elts]
+        return ast.List(elts=elts, ctx=ast.Load()) if a.kind == "list" else \
+            ast.Tuple(elts=elts, ctx=ast.Load())
+    if a is None:
+        return ast.Constant(value=None)
+    raise TypeError(f"not an atom: {a!r}")
+
+
+def is_scalar_const(a):
+    return isinstance(a, Const) and isinstance(a.value, _SCALARS)
+
+
+class _Subst(ast.NodeTransformer):
+    def __init__(self, mapping, rename):
+        self.mapping = mapping
+        self.rename = rename
+
+    def visit_Name(self, node):
+        if node.id in self.mapping:
+            return copy.deepcopy(self.mapping[node.id])
+        return ast.Name(id=self.rename(node.id), ctx=node.ctx)
+
+
+def inline_vjp(rule, param, bound, g, ans, namespace):
+    """The VJP of ``rule`` w.r.t. ``param`` as a ``Raw`` expression.
+
+    ``bound`` maps the rule's parameters to the call's atoms, ``g`` and ``ans``
+    are the names of the output's adjoint and of the output.
+    """
+    mapping = {"g": ast.Name(id=g, ctx=ast.Load()), "ans": ast.Name(id=ans, ctx=ast.Load())}
+    for p in rule.params:
+        if p in bound:
+            mapping[p] = atom_ast(bound[p])
+        else:
+            d = rule.defaults[p]
+            mapping[p] = ast.Constant(value=d) if d is None or isinstance(d, (int, float, bool, str)) \
+                else ast.Name(id=namespace.bind(f"{p}_default", d), ctx=ast.Load())
+
+    def rename(name):
+        if name not in rule.globals:
+            raise NameError(f"rule for {rule.fn!r} uses unknown name {name!r}")
+        return namespace.bind(name, rule.globals[name])
+
+    expr = _Subst(mapping, rename).visit(copy.deepcopy(rule.exprs[param]))
+    others = [a for p, a in bound.items() if p != param and p not in rule.defaults]
+    if all(is_scalar_const(a) for a in others):
+        expr = _DropUnbroadcast(namespace).visit(expr)
+    expr = ast.fix_missing_locations(expr)
+    reads = frozenset(n.id for n in ast.walk(expr)
+                      if isinstance(n, ast.Name) and n.id not in namespace.objs)
+    return Raw(expr, reads)
+
+
+class _DropUnbroadcast(ast.NodeTransformer):
+    """``unbroadcast(e, x)`` is ``e`` when every other operand is a scalar."""
+
+    def __init__(self, namespace):
+        self.name = next((k for k, v in namespace.objs.items()
+                          if getattr(v, "__name__", None) == "unbroadcast"), None)
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == self.name and len(node.args) == 2:
+            return node.args[0]
+        return node
