@@ -75,8 +75,8 @@ class ModuleBuilder:
 
     def compile_spec(self, spec):
         fn_ir, names = lower_function(spec.fn, self.ns)
-        act = activity(fn_ir, spec.params)
-        rev = Reverse(fn_ir, spec.params, act, names, self.ns, self.request)
+        act, varied = activity(fn_ir, spec.params)
+        rev = Reverse(fn_ir, spec.params, act, varied, names, self.ns, self.request)
         fwd, ret, bwd, seed, _ = rev.run()
         outs = [Var(rev.adj(p)) if p in act else ZERO for p in spec.params]
         bwd.append(Return(outs[0] if len(outs) == 1 else SeqLit("tuple", outs)))

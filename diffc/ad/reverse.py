@@ -26,6 +26,7 @@ from ..ir.activity import NONDIFF_ATTRS, diff_operands, is_user_function, op_cal
 from ..ir.nodes import (AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
                         If, MethodRef, Raise, Raw, Restore, Return, Save, SeqLit, Subscript,
                         UnaryOp, Var, While, const)
+from ..ir.shapes import Shapes
 from ..ir.visit import atom_reads, expr_reads
 from ..rules import inline_vjp, lookup
 
@@ -57,10 +58,12 @@ def _describe(expr):
 
 
 class Reverse:
-    def __init__(self, fn_ir, active_params, active, names, namespace, request):
+    def __init__(self, fn_ir, active_params, active, varied, names, namespace, request):
         self.fn = fn_ir
         self.active_params = [p for p in fn_ir.params if p in active_params]
         self.active = active
+        self.varied = varied
+        self.shapes = Shapes(fn_ir)
         self.names = names
         self.ns = namespace
         self.request = request   # (callee, active param names) -> (fwd, bwd, params)
@@ -129,7 +132,10 @@ class Reverse:
             return [save, fwd], [bwd, restore]
         if isinstance(s, While):
             return self.while_(s)
-        if isinstance(s, (ExprStmt, Raise)):
+        if isinstance(s, ExprStmt):
+            self.check_mutation(s)
+            return [s], []
+        if isinstance(s, Raise):
             return [s], []
         if isinstance(s, Return):
             raise UnsupportedError("internal: a return statement inside the body", s.loc)
@@ -146,6 +152,18 @@ class Reverse:
                While(ft, s.test, fb + [bump], s.loc)]
         back = For(Var("_"), const(0), count, const(1), bb + bt, s.loc, reverse=False)
         return fwd, bt + [back, restore]
+
+    def check_mutation(self, s):
+        """A method called for its effect may mutate its receiver: refuse it on
+        values that depend on the inputs rather than lose their derivatives."""
+        e = s.value
+        if isinstance(e, Call) and isinstance(e.fn, MethodRef) and expr_reads(e) & self.varied:
+            receiver = e.args[0]
+            raise UnsupportedError(
+                f"diffc cannot differentiate through `{receiver}.{e.fn.name}(...)`, which may "
+                f"modify `{receiver}` in place", s.loc,
+                "build the value without mutation, e.g. a list display `[a, b, c]`, "
+                "np.stack or np.concatenate")
 
     # ------------------------------------------------------------ assignments
     def assign(self, s):
@@ -256,7 +274,8 @@ class Reverse:
             a = bound.get(p)
             if a is None or not (atom_reads(a) & self.active):
                 continue
-            vjp = inline_vjp(rule, p, bound, dy, ans, self.ns)
+            same = self.shapes.same(a, self.shapes.expr(e))
+            vjp = inline_vjp(rule, p, bound, dy, ans, self.ns, same)
             if isinstance(a, SeqLit):
                 tmp = self.names.fresh(f"d{p}")
                 st = Assign([Var(tmp)], vjp, s.loc)

@@ -23,7 +23,7 @@ def lower_function(fn, namespace):
     parsed = parse_function(fn)
     resolver = Resolver(fn)
     fdef = parsed.node
-    names = NameGen(all_names(fdef) | set(namespace.objs))
+    names = NameGen(all_names(fdef), namespace.objs)
     ForToRange(resolver, function_locals(fdef), names).visit(fdef)
     RemoveJumps(names).run(fdef)
     local_names = function_locals(fdef)

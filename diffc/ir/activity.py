@@ -66,7 +66,7 @@ def diff_operands(expr):
 
 
 def activity(fn_ir, active_params):
-    """The set of active variable names of ``fn_ir`` given its active parameters."""
+    """(active, varied): the names that need adjoints, and those that depend on the inputs."""
     assigns = [s for s in walk(fn_ir.body) if hasattr(s, "targets")]
     flows = [({t.name for t in s.targets}, diff_operands(s.value)) for s in assigns]
     varied = set(active_params)
@@ -88,4 +88,4 @@ def activity(fn_ir, active_params):
             if targets & useful and not ops <= useful:
                 useful |= ops
                 changed = True
-    return varied & useful
+    return varied & useful, varied

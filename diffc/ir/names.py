@@ -6,8 +6,9 @@ import re
 class NameGen:
     """Hands out names not in ``taken``; the same requests give the same names."""
 
-    def __init__(self, taken=()):
+    def __init__(self, taken=(), also_taken=None):
         self.taken = set(taken)
+        self.also_taken = also_taken if also_taken is not None else ()  # e.g. module globals
 
     def reserve(self, name):
         self.taken.add(name)
@@ -20,7 +21,7 @@ class NameGen:
             base = base[:24].rstrip("_")
         name = base
         n = 2
-        while name in self.taken or keyword.iskeyword(name):
+        while name in self.taken or name in self.also_taken or keyword.iskeyword(name):
             name = f"{base}_{n}"
             n += 1
         self.taken.add(name)

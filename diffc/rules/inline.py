@@ -42,11 +42,13 @@ class _Subst(ast.NodeTransformer):
         return ast.Name(id=self.rename(node.id), ctx=node.ctx)
 
 
-def inline_vjp(rule, param, bound, g, ans, namespace):
+def inline_vjp(rule, param, bound, g, ans, namespace, same_shape=False):
     """The VJP of ``rule`` w.r.t. ``param`` as a ``Raw`` expression.
 
     ``bound`` maps the rule's parameters to the call's atoms, ``g`` and ``ans``
-    are the names of the output's adjoint and of the output.
+    are the names of the output's adjoint and of the output. ``same_shape``
+    says the operand is known to have the output's shape, so that
+    ``unbroadcast`` is not needed.
     """
     mapping = {"g": ast.Name(id=g, ctx=ast.Load()), "ans": ast.Name(id=ans, ctx=ast.Load())}
     for p in rule.params:
@@ -64,7 +66,7 @@ def inline_vjp(rule, param, bound, g, ans, namespace):
 
     expr = _Subst(mapping, rename).visit(copy.deepcopy(rule.exprs[param]))
     others = [a for p, a in bound.items() if p != param and p not in rule.defaults]
-    if all(is_scalar_const(a) for a in others):
+    if same_shape or all(is_scalar_const(a) for a in others):
         expr = _DropUnbroadcast(namespace).visit(expr)
     expr = ast.fix_missing_locations(expr)
     reads = frozenset(n.id for n in ast.walk(expr)
