@@ -17,6 +17,7 @@ tracebacks and pdb show generated lines) and cached by ``api.py``.
 import inspect
 import itertools
 import linecache
+import os
 
 from .ad.record import none_inits, record
 from .ad.reverse import ZERO, Reverse
@@ -28,7 +29,8 @@ from .frontend import lower_function
 from .ir.activity import activity
 from .ir.nodes import Assign, AtomExpr, Raw, Return, SeqLit, Var
 from .ir.names import NameGen
-from .opt.dce import dead_code
+from .opt.copyprop import copy_propagation
+from .opt.dce import dead_code, drop_empty
 from .opt.zeros import KnownZeros, _maybe_undefined_reads, init_zeros
 
 _module_ids = itertools.count()
@@ -83,8 +85,10 @@ class ModuleBuilder:
         adjoints = set(rev.adjs.values())
         bwd = KnownZeros(rev.inplace).run(bwd, adjoints - {seed})
         bwd = dead_code(bwd, set())
+        bwd = copy_propagation(bwd)
         bwd = init_zeros(bwd, adjoints, {seed})
         fwd, bwd, stacks, nones, end_defined = record(fwd, bwd, fn_ir.params, names)
+        bwd = drop_empty(bwd)
         saved_name = names.fresh("saved")
         saved = sorted(_maybe_undefined_reads(bwd, {seed}) - adjoints)
         nones |= {v for v in saved if v not in end_defined and v not in stacks.values()}
@@ -97,17 +101,18 @@ class ModuleBuilder:
             unpack = [Assign([Var(v) for v in saved], AtomExpr(Var(saved_name)))]
         else:
             unpack = []
-        where = f"{fn_ir.loc.filename}:{fn_ir.loc.lineno}" if fn_ir.loc else spec.fn.__qualname__
+        where = f"{os.path.basename(fn_ir.loc.filename)}:{fn_ir.loc.lineno}" if fn_ir.loc \
+            else spec.fn.__qualname__
         wrt = ", ".join(spec.params)
         sig = signature_src(spec.fn, fn_ir.signature, self.ns, spec.fn.__name__)
-        index_vjp = rev.helper["index_vjp"]
+        helpers = rev.helper
         spec.source = "\n\n\n".join([
             function_src(spec.fwd, sig, fwd_body,
                          f"Forward pass of {spec.fn.__name__} ({where}): its value, and what "
-                         f"{spec.bwd} needs.", index_vjp),
+                         f"{spec.bwd} needs.", helpers),
             function_src(spec.bwd, f"{saved_name}, {seed}", unpack + bwd,
                          f"Backward pass of {spec.fn.__name__}: adjoints of {wrt or 'nothing'}.",
-                         index_vjp, line_comments=True),
+                         helpers, line_comments=True),
         ])
         self.defaults.append((spec.fwd, spec.fn))
 

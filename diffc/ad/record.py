@@ -15,15 +15,16 @@ A variable that may be undefined at a kept push (first defined inside a
 loop) starts as ``None`` so the push is always valid.
 """
 from ..ir.nodes import Assign, AtomExpr, For, If, Pop, Push, Restore, Save, While, const
-from ..ir.visit import all_defs, all_reads, stmt_defs
+from ..ir.visit import all_defs, atom_reads, stmt_defs, stmt_reads
 
 
 def record(fwd, bwd, params, names):
     """Returns (forward, backward, stack names, names to start as None)."""
-    reads = all_reads(bwd)
+    live = set()
+    _live(bwd, set(), live)
     at = {}
     end_md, end_dd = _defined(fwd, set(params), set(params), at)
-    keep = {i for i, (var, md, dd) in at.items() if var in reads and var in md}
+    keep = {i for i, (var, md, dd) in at.items() if i in live and var in md}
     stacks = {}
     for i in sorted(keep):
         var = at[i][0]
@@ -33,6 +34,32 @@ def record(fwd, bwd, params, names):
     fwd = _replace(fwd, lambda s: [Push(stacks[s.var], s.var, s.loc)] if s.id in keep else [])
     bwd = _replace(bwd, lambda s: [Pop(s.var, stacks[s.var], s.loc)] if s.id in keep else [])
     return fwd, bwd, stacks, none_init, end_dd
+
+
+def _live(stmts, live, needed):
+    """Backward liveness where every ``Restore`` writes its variable; collects the
+    ids of the restores whose variable is read before being written again."""
+    for s in reversed(stmts):
+        if isinstance(s, Restore):
+            if s.var in live:
+                needed.add(s.id)
+            live = live - {s.var}
+        elif isinstance(s, If):
+            live = _live(s.body, set(live), needed) | _live(s.orelse, set(live), needed) \
+                | atom_reads(s.test)
+        elif isinstance(s, For):
+            end = set(live)
+            while True:
+                start = _live(s.body, set(end), set())
+                new_end = end | (start - {s.target.name})
+                if new_end == end:
+                    break
+                end = new_end
+            start = _live(s.body, set(end), needed)
+            live = live | (start - {s.target.name}) | stmt_reads(s)
+        else:
+            live = (live - stmt_defs(s)) | stmt_reads(s)
+    return live
 
 
 def _defined(stmts, md, dd, at):

@@ -44,6 +44,12 @@ def _raw(src, reads):
     return Raw(ast.parse(src, mode="eval").body, frozenset(reads))
 
 
+def _as_raw(value):
+    if isinstance(value, AtomExpr) and isinstance(value.atom, Var):
+        return _raw(value.atom.name, {value.atom.name})
+    return value
+
+
 def _describe(expr):
     fn, _, _ = op_callee(expr) if isinstance(expr, (BinOp, UnaryOp, Call)) else (None, 0, 0)
     if isinstance(fn, MethodRef):
@@ -189,7 +195,8 @@ class Reverse:
         else:
             own = [c for c in contribs if c.target == dy]
             others = [c for c in contribs if c.target != dy]
-            bwd = pre + restores + setup + others + [self.own_adjoint(dy, own, s)]
+            own_stmt = self.own_adjoint(dy, own, s)
+            bwd = pre + restores + setup + others + ([own_stmt] if own_stmt else [])
         for b in bwd:
             b.loc = s.loc
         return saves + [s], bwd
@@ -207,6 +214,11 @@ class Reverse:
                 parts.append(_raw(src, expr_reads(c.value) | atom_reads(x) | atom_reads(idx)))
             else:
                 parts.append(c.value)
+        if len(parts) == 1 and not isinstance(parts[0], Raw):
+            if isinstance(parts[0], AtomExpr) and parts[0].atom == Var(dy):
+                return None        # x = x + c: the adjoint of x passes through unchanged
+            return Assign([Var(dy)], parts[0], s.loc, linear_in=dy)
+        parts = [_as_raw(p) for p in parts]
         expr = parts[0].expr
         for p in parts[1:]:
             expr = ast.BinOp(expr, ast.Add(), p.expr)
@@ -238,11 +250,11 @@ class Reverse:
             if isinstance(e.atom, SeqLit):
                 self.seq_contribs(e.atom, dy, add)
             else:
-                add(e.atom, Var(dy))
+                add(e.atom, AtomExpr(Var(dy)))
         elif isinstance(e, SeqLit):
             self.seq_contribs(e, dy, add)
         elif isinstance(e, Subscript):
-            add(e.value, Var(dy), index=(e.value, e.index))
+            add(e.value, AtomExpr(Var(dy)), index=(e.value, e.index))
         elif isinstance(e, Attribute):
             if e.attr not in NONDIFF_ATTRS and self.is_active(e.value):
                 raise NoRuleError(f"diffc cannot differentiate the attribute `.{e.attr}`", s.loc)
@@ -274,7 +286,7 @@ class Reverse:
             a = bound.get(p)
             if a is None or not (atom_reads(a) & self.active):
                 continue
-            same = self.shapes.same(a, self.shapes.expr(e))
+            same = self.shapes.same(a, e)
             vjp = inline_vjp(rule, p, bound, dy, ans, self.ns, same)
             if isinstance(a, SeqLit):
                 tmp = self.names.fresh(f"d{p}")
@@ -293,11 +305,8 @@ class Reverse:
             raise UnsupportedError("diffc cannot differentiate this unpacking", s.loc)
         out = []
         if src.name in self.active:
-            items = [self.adj(t.name) if t.name in self.active else "0.0" for t in s.targets]
-            dt = self.adj(src.name)
-            reads = {dt} | {i for i in items if i != "0.0"}
-            out.append(Assign([Var(dt)], _raw(f"{self.helper['seq_add']}({dt}, ({', '.join(items)},))",
-                                              reads), s.loc))
+            items = [Var(self.adj(t.name)) if t.name in self.active else ZERO for t in s.targets]
+            out.append(AddTo(self.adj(src.name), SeqLit("tuple", items), None, loc=s.loc))
         for t in s.targets:
             if t.name in self.active:
                 out.append(Assign([Var(self.adj(t.name))], AtomExpr(ZERO), s.loc))
@@ -334,7 +343,7 @@ class Reverse:
                         bwd.append(AddTo(self.adj(el.name), _raw(
                             f"{self.helper['seq_item']}({t.name}, {i})", {t.name}), t.name, loc=s.loc))
             elif self.is_active(a):
-                bwd.append(AddTo(self.adj(a.name), t, t.name, loc=s.loc))
+                bwd.append(AddTo(self.adj(a.name), AtomExpr(t), t.name, loc=s.loc))
         bwd.append(Assign([Var(dy)], AtomExpr(ZERO), s.loc))
         return fwd, bwd + [restore2] + restores
 

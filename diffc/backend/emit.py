@@ -35,9 +35,14 @@ def _default(node, value, param, namespace, fname):
     return ast.Name(id=namespace.bind(f"{fname}_{param}_default", value), ctx=ast.Load())
 
 
-def function_src(name, params, body, comment=None, index_vjp="index_vjp", line_comments=False):
+def function_src(name, params, body, comment=None, helpers=None, line_comments=False):
+    """Source of ``def name(params): body``; ``helpers`` maps runtime helper names
+    to the names generated code uses for them."""
+    helpers = helpers or {}
     lines = [f"def {name}({params}):"]
     if comment:
         lines.append(f'{INDENT}"""{comment}"""')
-    lines += Printer(index_vjp, line_comments).block(body, 1)
+    printer = Printer(helpers.get("index_vjp", "index_vjp"), line_comments,
+                      helpers.get("seq_add", "seq_add"))
+    lines += printer.block(body, 1)
     return "\n".join(lines)

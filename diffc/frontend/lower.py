@@ -466,7 +466,7 @@ class Lowerer:
         name = getattr(fn, "name", None) or getattr(fn, "__name__", None) or "call"
         first = call.args[1] if isinstance(fn, MethodRef) and len(call.args) > 1 else \
             (call.args[0] if call.args else None)
-        hint = f"{name}_{first.name}" if isinstance(first, Var) and len(first.name) <= 8 else name
+        hint = f"{name}_{first.name}" if isinstance(first, Var) and len(first.name) <= 12 else name
         return self.assign(call, target, hint)
 
     def np_src(self, name):

@@ -1,6 +1,10 @@
 """Deterministic fresh names drawn from the user's names."""
+import builtins
 import keyword
 import re
+
+# never shadow a builtin: a local named `sum` hides the builtin in the whole function
+_BUILTINS = frozenset(dir(builtins))
 
 
 class NameGen:
@@ -21,7 +25,8 @@ class NameGen:
             base = base[:24].rstrip("_")
         name = base
         n = 2
-        while name in self.taken or name in self.also_taken or keyword.iskeyword(name):
+        while name in self.taken or name in self.also_taken or name in _BUILTINS \
+                or keyword.iskeyword(name):
             name = f"{base}_{n}"
             n += 1
         self.taken.add(name)

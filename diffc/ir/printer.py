@@ -74,19 +74,21 @@ class Printer:
     ``index_vjp`` is the name generated code uses for the scatter helper.
     """
 
-    def __init__(self, index_vjp="index_vjp", line_comments=False):
+    def __init__(self, index_vjp="index_vjp", line_comments=False, seq_add="seq_add"):
         self.index_vjp = index_vjp
+        self.seq_add = seq_add
         self.line_comments = line_comments
+        self.last_line = None
 
     def block(self, stmts, depth=0):
         lines = []
-        last = None
         for s in stmts:
             loc = getattr(s, "loc", None)
-            if self.line_comments and loc is not None and loc.lineno != last and loc.text:
+            if self.line_comments and loc is not None and loc.lineno != self.last_line \
+                    and loc.text:
                 lines.append(f"{INDENT * depth}# line {loc.lineno}: {loc.text.strip()}")
             if loc is not None:
-                last = loc.lineno
+                self.last_line = loc.lineno
             lines.extend(self.stmt(s, depth))
         return lines or [INDENT * depth + "pass"]
 
@@ -104,6 +106,8 @@ class Printer:
                 x, idx = s.index
                 out.append(f"{pad}{s.target} = {self.index_vjp}({s.target}, {fmt_atom(x)}, "
                            f"{_index_value(idx)}, {val})")
+            elif isinstance(s.value, SeqLit):
+                out.append(f"{pad}{s.target} = {self.seq_add}({s.target}, {val})")
             else:
                 out.append(f"{pad}{s.target} = {s.target} + {val}")
         elif isinstance(s, ExprStmt):

@@ -16,7 +16,8 @@ shape of the result, so the backward code neither calls it nor keeps ``a``::
 """
 import numpy as np
 
-from .nodes import AtomExpr, BinOp, Call, Const, For, If, SeqLit, UnaryOp, Var, While
+from .nodes import (AtomExpr, Attribute, BinOp, Call, Const, For, If, SeqLit, Slice, Subscript,
+                    UnaryOp, Var, While)
 
 TOP = None
 SCALAR = frozenset()
@@ -26,9 +27,7 @@ _SCALAR_TYPES = (int, float, bool, complex, np.number, np.bool_)
 
 def _is_elementwise(fn):
     import builtins
-    import math
-    return isinstance(fn, np.ufunc) or fn is builtins.abs or fn is np.where or \
-        getattr(fn, "__module__", None) == "math" or fn is math.pow
+    return isinstance(fn, np.ufunc) or fn is builtins.abs or fn is np.where
 
 
 BOTTOM = "bottom"
@@ -59,6 +58,8 @@ class Shapes:
         self.fn = fn_ir
         self.defs = []          # (target, expr, in_loop, site)
         self._collect(fn_ir.body, False)
+        self.shape_tuples = {name for name, e, _, _ in self.defs
+                             if isinstance(e, Attribute) and e.attr == "shape"}
         self._solve()
 
     def _collect(self, stmts, in_loop):
@@ -71,7 +72,7 @@ class Shapes:
                 self._collect(s.body, in_loop)
                 self._collect(s.orelse, in_loop)
             elif isinstance(s, For):
-                self.defs.append((s.target.name, None, True, id(s)))
+                self.defs.append((s.target.name, AtomExpr(Const(0, "0")), True, id(s)))
                 self._collect(s.body, True)
             elif isinstance(s, While):
                 self._collect(s.test_body, True)
@@ -90,6 +91,8 @@ class Shapes:
 
     def expr(self, e, in_loop=True, site=None):
         """The term of ``e``'s value; non-elementwise results are their own symbol."""
+        if _is_scalar_valued(e, self.shape_tuples):
+            return SCALAR
         if isinstance(e, AtomExpr) and not isinstance(e.atom, SeqLit):
             return self.atom(e.atom)
         if isinstance(e, BinOp) and e.op in _ELEMENTWISE_OPS:
@@ -123,7 +126,36 @@ class Shapes:
             if t is BOTTOM:
                 self.var[n] = TOP
 
-    def same(self, a, result_term):
-        """Does atom ``a`` provably have the shape ``result_term`` denotes?"""
-        t = self.atom(a)
-        return t not in (TOP, BOTTOM) and result_term not in (TOP, BOTTOM) and t == result_term
+    def same(self, a, e):
+        """Does operand ``a`` of ``e`` provably have the shape of ``e``'s value?"""
+        t, result = self.atom(a), self.expr(e)
+        if t not in (TOP, BOTTOM) and result not in (TOP, BOTTOM) and t == result:
+            return True
+        # x * x, x + 1.0, np.maximum(x, 0.0): every other operand is x or a scalar
+        ops = _elementwise_operands(e)
+        return ops is not None and all(o == a or self.atom(o) == SCALAR for o in ops)
+
+
+def _elementwise_operands(e):
+    if isinstance(e, BinOp) and e.op in _ELEMENTWISE_OPS:
+        return [e.left, e.right]
+    if isinstance(e, UnaryOp) and e.op in ("-", "+"):
+        return [e.operand]
+    if isinstance(e, Call) and _is_elementwise(e.fn) and not e.kwargs and \
+            all(not isinstance(a, SeqLit) for a in e.args):
+        return list(e.args)
+    return None
+
+
+def _is_scalar_valued(e, shape_tuples):
+    """Python numbers: len(...), x.ndim, x.shape[i], math.f(...), int(...), float(...)."""
+    import builtins
+    if isinstance(e, Call):
+        return e.fn in (builtins.len, builtins.int, builtins.float, builtins.round) or \
+            getattr(e.fn, "__module__", None) == "math"
+    if isinstance(e, Attribute):
+        return e.attr in ("ndim", "size")
+    if isinstance(e, Subscript):
+        return isinstance(e.value, Var) and e.value.name in shape_tuples and \
+            not isinstance(e.index, (Slice, tuple))
+    return False

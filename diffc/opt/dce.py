@@ -44,3 +44,23 @@ def _stmt(s, live):
         loop = For(s.target, s.start, s.stop, s.step, body, s.loc, s.comment, s.reverse)
         return [loop], live | (start - {s.target.name}) | stmt_reads(s)
     return [s], (live - stmt_defs(s)) | stmt_reads(s)
+
+
+def drop_empty(stmts):
+    """Remove loops and branches left with nothing to do (their tests have no effects)::
+
+        for i in reversed(range(3)):       ==>    (removed)
+            pass
+    """
+    out = []
+    for s in stmts:
+        if isinstance(s, If):
+            s.body, s.orelse = drop_empty(s.body), drop_empty(s.orelse)
+            if not s.body and not s.orelse:
+                continue
+        elif isinstance(s, For):
+            s.body = drop_empty(s.body)
+            if not s.body:
+                continue
+        out.append(s)
+    return out

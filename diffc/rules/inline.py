@@ -8,7 +8,7 @@ import copy
 
 import numpy as np
 
-from ..ir.nodes import Const, Raw, SeqLit, Var
+from ..ir.nodes import AtomExpr, Const, Raw, SeqLit, Var
 
 _SCALARS = (int, float, bool, np.integer, np.floating)
 
@@ -69,6 +69,8 @@ def inline_vjp(rule, param, bound, g, ans, namespace, same_shape=False):
     if same_shape or all(is_scalar_const(a) for a in others):
         expr = _DropUnbroadcast(namespace).visit(expr)
     expr = ast.fix_missing_locations(expr)
+    if isinstance(expr, ast.Name) and expr.id not in namespace.objs:
+        return AtomExpr(Var(expr.id))       # a plain copy of the adjoint
     reads = frozenset(n.id for n in ast.walk(expr)
                       if isinstance(n, ast.Name) and n.id not in namespace.objs)
     return Raw(expr, reads)
