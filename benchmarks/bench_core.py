@@ -329,6 +329,18 @@ def best_time(call, arg, repeat, target):
     return min(timer.repeat(repeat, number)) / number
 
 
+def _git_state():
+    import subprocess
+    try:
+        rev = subprocess.run(["git", "-C", _REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", _REPO, "status", "--porcelain", "--", "diffc"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "no git"
+    return f"git {rev}{' + uncommitted diffc changes' if dirty else ''}" if rev else "no git"
+
+
 def _version(dist):
     try:
         from importlib.metadata import version
@@ -360,8 +372,8 @@ def main(argv=None):
     t_start = time.perf_counter()
 
     import platform
-    print(f"Python {platform.python_version()}, NumPy {np.__version__}, diffc {diffc.__version__}, "
-          f"{os.cpu_count()} CPUs, best of {repeat}, inner loops ~{target:g} s")
+    print(f"Python {platform.python_version()}, NumPy {np.__version__}, diffc {diffc.__version__} "
+          f"({_git_state()}), {os.cpu_count()} CPUs, best of {repeat}, inner loops ~{target:g} s")
 
     cases = make_cases(vector_size)
     impls = impl_diffc() + impl_hand(cases)
@@ -431,6 +443,12 @@ def main(argv=None):
 
 
 def profile_diffc_scalar(case, calls=200):
+    """cProfile of diffc's gradient on case (a), plus the split that cProfile cannot show.
+
+    NumPy ufuncs (np.sin, np.cos) and float arithmetic are not Python-level
+    calls, so cProfile books their time to the generated function that makes
+    them; the forward / backward split and the per-operation costs below say
+    where that time goes."""
     g = diffc.grad(case.fn)
     g(case.x)
     prof = cProfile.Profile()
@@ -439,9 +457,33 @@ def profile_diffc_scalar(case, calls=200):
         g(case.x)
     prof.disable()
     out = io.StringIO()
-    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(12)
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(10)
     print(f"\ncProfile of diffc's gradient, case ({case.key}), {calls} calls, sorted by own time:")
     print("\n".join(line for line in out.getvalue().splitlines()[5:] if line.strip()))
+
+    def per_call(stmt, ns, number):
+        return min(timeit.repeat(stmt, globals=ns, number=number, repeat=5)) / number
+
+    ns = dict(getattr(g, "__globals__", {}))
+    name = case.fn.__name__
+    if f"{name}_fwd" in ns and f"{name}_bwd" in ns:
+        ns.update(x=case.x, saved=ns[f"{name}_fwd"](case.x)[1], g=g, f=case.fn)
+        t_fwd = per_call(f"{name}_fwd(x)", ns, 100)
+        t_fb = per_call(f"{name}_bwd({name}_fwd(x)[1], 1.0)", ns, 100)
+        t_all = per_call("g(x)", ns, 100)
+        t_f = per_call("f(x)", ns, 100)
+        print(f"\nsplit (separate timings, so differences are only rough):\n"
+              f"  function {fmt_time(t_f)}; generated forward with recording {fmt_time(t_fwd)}; "
+              f"forward + backward {fmt_time(t_fb)}; whole gradient {fmt_time(t_all)}")
+    x64 = np.float64(3.0)
+    ops = {"np.sin(x) on np.float64": "np.sin(x)", "np.cos(x) on np.float64": "np.cos(x)",
+           "x * 0.999 on np.float64": "x * 0.999", "list append + pop": "l.append(x); l.pop()",
+           "math.sin(x) (for scale)": "math.sin(x)"}
+    import math
+    print("per-operation cost, for scale (the scalar loop does 1000 steps):")
+    for label, stmt in ops.items():
+        t = per_call(stmt, {"np": np, "math": math, "x": x64, "l": []}, 100_000)
+        print(f"  {label:<26} {t * 1e9:6.0f} ns")
 
 
 if __name__ == "__main__":

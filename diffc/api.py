@@ -9,7 +9,7 @@ import inspect
 import weakref
 
 from .compiler import ModuleBuilder
-from .errors import DiffcError
+from .errors import DiffcError, NameResolutionError
 
 _cache = weakref.WeakKeyDictionary()   # function -> {(kind, wrt, as_tuple): built function}
 
@@ -44,11 +44,22 @@ def _wrt_names(fn, wrt):
     return tuple(out), as_tuple
 
 
-def _primal(fn):
-    return getattr(fn, "__diffc_primal__", None) or fn
+def _compile(fn, names, kind, as_tuple):
+    builder = ModuleBuilder()
+    name = builder.wrapper(fn, names, kind, as_tuple)
+    namespace, src = builder.compile(f"{fn.__module__}.{fn.__qualname__}")
+    return namespace[name], src, builder.ns
 
 
 def _build(fn, wrt, kind, verbose):
+    """The user-facing derivative function, from the cache when possible.
+
+    It is a thin wrapper around the generated function: before each call it
+    checks that the globals the build read (helpers, constants) still refer to
+    the same objects, and rebuilds if one was rebound, as Python itself would
+    see the new value. If a name cannot be resolved yet (a decorated function
+    calling a helper defined further down the module), the build waits for the
+    first call."""
     if not callable(fn):
         raise DiffcError(f"diffc differentiates functions, got {type(fn).__name__}")
     names, as_tuple = _wrt_names(fn, wrt)
@@ -56,17 +67,32 @@ def _build(fn, wrt, kind, verbose):
     per_fn = _cache.setdefault(fn, {})
     built = per_fn.get(key)
     if built is None:
-        builder = ModuleBuilder()
-        name = builder.wrapper(fn, names, kind, as_tuple)
-        namespace, src = builder.compile(f"{fn.__module__}.{fn.__qualname__}")
-        built = namespace[name]
-        built.__diffc_source__ = src
-        built.__diffc_primal__ = fn
-        built.__module__ = fn.__module__
-        built.__qualname__ = name
-        per_fn[key] = built
+        state = {}
+
+        def rebuild():
+            state["fn"], state["source"], state["ns"] = _compile(fn, names, kind, as_tuple)
+            derivative.__diffc_source__ = state["source"]
+
+        def derivative(*args, **kwargs):
+            if "fn" not in state or state["ns"].stale():
+                rebuild()
+            return state["fn"](*args, **kwargs)
+
+        functools.update_wrapper(derivative, fn)
+        derivative.__name__ = derivative.__qualname__ = \
+            {"grad": f"d{fn.__name__}", "value_and_grad": f"{fn.__name__}_value_and_grad",
+             "vjp": f"{fn.__name__}_vjp"}[kind]
+        derivative.__doc__ = f"{kind} of {fn.__name__} with respect to {', '.join(names)} (diffc)"
+        derivative.__diffc_primal__ = fn
+        derivative.__diffc_source__ = None
+        derivative.__diffc_rebuild__ = rebuild
+        try:
+            rebuild()
+        except NameResolutionError:
+            pass            # built at the first call, when the module is complete
+        per_fn[key] = built = derivative
     if verbose:
-        print(built.__diffc_source__)
+        print(source(built))
     return built
 
 
@@ -116,9 +142,8 @@ def vjp(fn=None, wrt=0, *, verbose=False):  # noqa: F811  (the cotangent goes la
             raise DiffcError(f"{fn.__name__}_vjp needs a cotangent as its last argument")
         return built(ct, *args, **kwargs)
 
-    vjp_fn.__diffc_source__ = built.__diffc_source__
     vjp_fn.__diffc_primal__ = fn
-    vjp_fn.__wrapped__ = built
+    vjp_fn.__diffc_built__ = built
     return vjp_fn
 
 
@@ -127,6 +152,9 @@ vjp.__doc__ = _vjp_build.__doc__
 
 def source(fn):
     """The generated source of a function returned by grad, value_and_grad or vjp."""
+    fn = getattr(fn, "__diffc_built__", fn)
+    if getattr(fn, "__diffc_rebuild__", None) is not None and fn.__diffc_source__ is None:
+        fn.__diffc_rebuild__()   # the build waited for a name to be defined; try now
     src = getattr(fn, "__diffc_source__", None)
     if src is None:
         raise DiffcError(f"{getattr(fn, '__name__', fn)!r} was not built by diffc",

@@ -106,6 +106,14 @@ def f_big(x):
     return j
 
 
+def f_kwonly(x, *, s=2.0):
+    return x * x * s
+
+
+def f_default_array(x, c=np.array([1.0, 2.0, 3.0])):
+    return np.sum(x * c * c)
+
+
 # vjp targets (non-scalar outputs)
 def v_elementwise(x):
     return np.sin(x) * x
@@ -379,6 +387,43 @@ def test_float32_2d_matmul():
     w = W3.astype(np.float32)
     g = check_grad(loss, (w, X, Y5.astype(np.float32)), wrt=(0, 1, 2))
     assert all(gi.dtype == np.float32 for gi in g)
+
+
+def test_numpy_float32_scalar_argument():
+    x = np.float32(0.7)
+    g = diffc.grad(f_scalar)(x)
+    assert np.shape(g) == () and np.asarray(g).dtype == np.float32
+    assert float(g) == pytest.approx(6 * 0.7 + np.cos(0.7), rel=1e-5)
+
+
+def test_float16_preserved():
+    x = np.array([1.0, 2.0, -0.5], dtype=np.float16)
+    g = diffc.grad(f_identity_sum)(x)
+    assert g.dtype == np.float16 and g.shape == x.shape
+    np.testing.assert_array_equal(g, np.ones(3, dtype=np.float16))
+
+
+def test_same_array_object_for_two_parameters():
+    a = W3.copy()
+    gx, gy = diffc.grad(f_two, wrt=(0, 1))(a, a)
+    np.testing.assert_allclose(gx, W3 * W3, rtol=1e-13)
+    np.testing.assert_allclose(gy, 2 * W3 * W3, rtol=1e-13)
+    np.testing.assert_array_equal(a, W3)
+
+
+def test_keyword_only_parameter():
+    assert diffc.grad(f_kwonly)(1.5, s=3.0) == pytest.approx(9.0)
+    assert diffc.grad(f_kwonly)(1.5) == pytest.approx(6.0)
+    assert diffc.grad(f_kwonly, wrt="s")(1.5, s=3.0) == pytest.approx(2.25)
+
+
+def test_wrt_parameter_left_at_its_default():
+    # gradient w.r.t. c evaluated at its default value
+    x = np.array([0.5, -1.0, 2.0])
+    g = diffc.grad(f_default_array, wrt="c")(x)
+    np.testing.assert_allclose(g, 2 * x * np.array([1.0, 2.0, 3.0]), rtol=1e-13)
+    g2 = diffc.grad(loss_default, wrt="lam")(W3, X53, Y5)
+    assert g2 == pytest.approx(float(np.sum(W3 * W3)), rel=1e-12)
 
 
 def test_zero_d_array():

@@ -2,6 +2,8 @@
 arguments, helpers returning tuples, chains of helpers, recursion, module
 constants."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -114,6 +116,21 @@ def _ackermann_like(x, n):
 
 def _array_helper(W, x, b):
     return np.tanh(W @ x + b)
+
+
+MUTABLE_SCALE = 2.0
+
+
+def uses_mutable_global(x):
+    return MUTABLE_SCALE * x * x
+
+
+def _rebindable_helper(x):
+    return x * 2.0
+
+
+def uses_rebindable_helper(x):
+    return _rebindable_helper(x) * x
 
 
 # ---------------------------------------------------------------- functions
@@ -276,6 +293,37 @@ def test_call_keyword_analytic():
     gx, gy = diffc.grad(call_keyword, wrt=(0, 1))(0.8, 1.3)
     assert gx == pytest.approx(1.6)
     assert gy == pytest.approx(2.6)
+
+
+# Python looks module globals up when the function runs.  A derivative that
+# keeps using the value seen at build time is silently wrong.
+def test_module_global_rebound_after_build(monkeypatch):
+    d = diffc.grad(uses_mutable_global)
+    assert d(1.5) == pytest.approx(2 * 2.0 * 1.5)
+    monkeypatch.setattr(sys.modules[__name__], "MUTABLE_SCALE", 5.0)
+    assert uses_mutable_global(1.5) == pytest.approx(5.0 * 1.5 * 1.5)
+    assert d(1.5) == pytest.approx(2 * 5.0 * 1.5)
+
+
+def test_module_global_rebound_fresh_request(monkeypatch):
+    diffc.value_and_grad(uses_mutable_global)(1.0)  # build (and cache) with the old value
+    monkeypatch.setattr(sys.modules[__name__], "MUTABLE_SCALE", 5.0)
+    val, g = diffc.value_and_grad(uses_mutable_global)(1.5)
+    assert val == pytest.approx(uses_mutable_global(1.5))
+    assert g == pytest.approx(2 * 5.0 * 1.5)
+
+
+def test_module_helper_rebound_after_build(monkeypatch):
+    d = diffc.grad(uses_rebindable_helper)
+    assert d(2.0) == pytest.approx(8.0)          # 2x^2 -> 4x
+
+    def _replacement(x):
+        return x * 5.0
+
+    monkeypatch.setattr(sys.modules[__name__], "_rebindable_helper", _replacement)
+    assert uses_rebindable_helper(2.0) == pytest.approx(20.0)
+    g = diffc.grad(uses_rebindable_helper)(2.0)
+    assert g == pytest.approx(20.0)              # 5x^2 -> 10x
 
 
 def test_grad_of_helper_directly_with_default():

@@ -131,6 +131,12 @@ def err_fft_in_helper(x):
     return np.sum(np.abs(_helper_fft(x)))  # CALLSITE
 
 
+def err_tolist(x):
+    y = x * 2.0
+    lst = y.tolist()  # ERR
+    return lst[0] * lst[1]
+
+
 # ------------------------------------------------------------ unresolvable
 def err_unresolved_name(x):
     y = x * 2.0
@@ -221,6 +227,19 @@ def test_lambda_assigned_then_called():
     assert_names_location(
         err, [marked_line(err_lambda_assigned), marked_line(err_lambda_assigned, "# CALLSITE")]
     )
+
+
+def test_tolist_of_active_value_refused_or_correct():
+    # .tolist() returns the (differentiable) values as Python floats; treating
+    # it as a constant would silently give zero gradients.
+    from fdcheck import numeric_grad
+    x = V3.copy()
+    try:
+        g = diffc.grad(err_tolist)(x)
+    except diffc.DiffcError as err:
+        assert_names_location(err, marked_line(err_tolist))
+        return
+    np.testing.assert_allclose(g, numeric_grad(err_tolist, (x,), wrt=0), rtol=1e-5, atol=1e-7)
 
 
 def test_diffc_error_is_exception():

@@ -202,6 +202,22 @@ def aug_scalar_into_array(x, s):
     return np.sum(z * z)
 
 
+# In-place augmented assignment through an alias / a view.  NumPy mutates the
+# shared buffer; diffc must either reproduce that or refuse with DiffcError.
+def aug_through_alias(x):
+    y = x * 1.0
+    z = y
+    z += 1.0
+    return np.sum(y * x)
+
+
+def aug_through_view(x):
+    y = x * 1.0
+    v = y[1:]
+    y *= 2.0
+    return np.sum(v * v)
+
+
 # ---------------------------------------------------------------- operators
 def arith(x, y):
     return x * y + x / y - y ** 2 + x - y
@@ -489,6 +505,18 @@ def test_pow_const_exponent_at_zero_array():
     x = np.array([0.0, 1.0, -2.0])
     g = diffc.grad(pow_int_exp_array)(x)
     np.testing.assert_allclose(g, 3 * x * x - 4 * x, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("f", [aug_through_alias, aug_through_view], ids=lambda f: f.__name__)
+def test_inplace_aliasing_correct_or_refused(f):
+    from fdcheck import numeric_grad
+    x = np.array([1.0, 2.0, 3.0])
+    try:
+        val, g = diffc.value_and_grad(f)(x)
+    except diffc.DiffcError:
+        return  # refusing the construct is acceptable
+    assert float(val) == pytest.approx(float(f(x.copy())), rel=1e-12), "primal value differs from Python"
+    np.testing.assert_allclose(g, numeric_grad(f, (x,), wrt=0), rtol=1e-5, atol=1e-7)
 
 
 def test_fib_like_analytic():

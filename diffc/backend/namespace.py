@@ -1,6 +1,9 @@
 """The global namespace of a generated module."""
 
+from ..frontend.resolve import MISSING as _RESOLVE_MISSING
+
 _MISSING = object()
+_MISSING_DEP = object()
 
 
 class Namespace:
@@ -13,6 +16,20 @@ class Namespace:
     def __init__(self):
         self.objs = {}
         self.avoid = set()
+        self.deps = {}   # (id(container), key) -> (container, key, value) the build relied on
+
+    def depend(self, dep):
+        container, key, _ = dep
+        self.deps.setdefault((id(container), key), dep)
+
+    def stale(self):
+        """Has any name the generated code was built from been rebound since?"""
+        for container, key, value in self.deps.values():
+            current = container.get(key, _MISSING_DEP) if key is not None else \
+                container.cell_contents
+            if current is not value and not (current is _MISSING_DEP and value is _RESOLVE_MISSING):
+                return True
+        return False
 
     def bind(self, name, obj):
         if self.objs.get(name, _MISSING) is obj:

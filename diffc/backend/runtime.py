@@ -320,7 +320,7 @@ def finalize(g, x):
 
 
 _HINT = ("diffc.grad needs a function with one real scalar output; for other outputs "
-         "use diffc.vjp (vector-Jacobian product) or diffc.jacobian")
+         "use diffc.vjp (vector-Jacobian product)")
 
 
 def check_scalar_output(ans, fname):
@@ -380,3 +380,17 @@ def check_cotangent(ct, ans, fname):
     if _shape(ct) != _shape(ans):
         raise DiffcError(f"the cotangent has shape {_shape(ct)} but {fname} returns shape "
                          f"{_shape(ans)}", hint="pass a cotangent shaped like the output")
+
+
+def check_inplace(z, name, others, scope, where):
+    """Refuse ``z op= v`` when ``z`` is an array sharing memory with another variable."""
+    if not isinstance(z, np.ndarray):
+        return
+    for other in others:
+        o = scope.get(other)
+        if isinstance(o, np.ndarray) and np.may_share_memory(z, o):
+            raise DiffcError(
+                f"{where}: `{name} op= ...` updates the array {name} in place, and {name} shares "
+                f"memory with `{other}`; diffc computes a new array instead, which would change "
+                f"{other}'s value", hint=f"write `{name} = {name} op ...` or copy first "
+                f"(`{name} = {name}.copy()`) to say which you mean")

@@ -4,6 +4,7 @@
     -> Lowerer (lower.py)
 """
 from ..ir.names import NameGen
+from .aliasing import guard_augmented
 from .jumps import RemoveJumps
 from .loops import ForToRange
 from .lower import Lowerer
@@ -29,4 +30,6 @@ def lower_function(fn, namespace):
     local_names = function_locals(fdef)
     namespace.avoid |= local_names
     lowerer = Lowerer(parsed, resolver, names, namespace, local_names)
-    return lowerer.function(), names
+    fn_ir = lowerer.function()
+    guard_augmented(fn_ir, namespace)
+    return fn_ir, names

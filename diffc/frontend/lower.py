@@ -170,7 +170,7 @@ class Lowerer:
         right = self.expr(s.value)
         left = self.expr(gast.Name(id=s.target.id, ctx=gast.Load(), annotation=None,
                                    type_comment=None))
-        self.emit(Assign([Var(s.target.id)], BinOp(op, left, right)))
+        self.emit(Assign([Var(s.target.id)], BinOp(op, left, right), augmented=True))
 
     def assign_to(self, target, value):
         if isinstance(target, gast.Name):
@@ -299,7 +299,18 @@ class Lowerer:
 
     # ------------------------------------------------------------ expressions
     def expr(self, node, target=None):
-        """Lower ``node``; return the atom holding its value (``target`` if given)."""
+        """Lower ``node``; return the atom holding its value (``target`` if given).
+
+        The statements it emits carry the node's own location, so errors point
+        at the very expression."""
+        outer = self.loc
+        self.loc = self.parsed.loc(node) or outer
+        try:
+            return self._expr(node, target)
+        finally:
+            self.loc = outer
+
+    def _expr(self, node, target):
         if isinstance(node, gast.Constant):
             atom = const(node.value)
         elif isinstance(node, gast.Name):
@@ -320,12 +331,21 @@ class Lowerer:
     def name(self, node):
         if node.id in self.locals:
             return Var(node.id)
-        obj = self.resolver.lookup(node.id)
+        obj = self.global_value(node.id, node)
+        return Const(obj, self.ns.bind(node.id, obj))
+
+    def global_value(self, name, node):
+        """The object a free name refers to; the build depends on it staying so."""
+        obj = self.resolver.lookup(name)
         if obj is MISSING:
-            self.error(NameResolutionError, f"name `{node.id}` is not defined", node,
+            self.error(NameResolutionError, f"name `{name}` is not defined", node,
                        "define it at module level before building the derivative, "
                        "or pass it as an argument")
-        return Const(obj, self.ns.bind(node.id, obj))
+        self.ns.depend(self.resolver.dependency(name))
+        primal = getattr(obj, "__diffc_primal__", None)
+        if primal is self.parsed.fn:
+            return primal   # a decorated function calling itself means the original
+        return obj
 
     def dotted(self, node):
         """``['np', 'linalg', 'norm']`` for a chain on a non-local name, else None."""
@@ -339,16 +359,14 @@ class Lowerer:
 
     def global_attr(self, node):
         parts = self.dotted(node)
-        obj = self.resolver.lookup(parts[0])
-        if obj is MISSING:
-            self.error(NameResolutionError, f"name `{parts[0]}` is not defined", node)
+        obj = base_obj = self.global_value(parts[0], node)
         for p in parts[1:]:
             try:
                 obj = getattr(obj, p)
             except AttributeError:
                 self.error(NameResolutionError, f"`{'.'.join(parts)}` does not exist "
                            f"(no attribute `{p}`)", node)
-        base = self.ns.bind(parts[0], self.resolver.lookup(parts[0]))
+        base = self.ns.bind(parts[0], base_obj)
         return Const(obj, ".".join([base] + parts[1:]))
 
     def hint(self, node):

@@ -160,6 +160,7 @@ class Assign(Stmt):
     loc: Optional[Loc] = None
     comment: Optional[str] = None
     linear_in: Optional[str] = None  # the value is linear in this adjoint
+    augmented: bool = False          # came from `x op= value`
 
     @property
     def target(self):

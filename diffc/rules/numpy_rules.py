@@ -291,6 +291,11 @@ def _(g, ans, x, dtype):
     return g
 
 
+@defvjp(MethodRef("tolist"))
+def _(g, ans, x):
+    return reshape_vjp(np.asarray(g), x)
+
+
 # ---------------------------------------------------------------- aliases
 
 for _np, *_others in [(np.exp, math.exp), (np.log, math.log), (np.sqrt, math.sqrt),
@@ -309,16 +314,16 @@ for _np, *_others in [(np.exp, math.exp), (np.log, math.log), (np.sqrt, math.sqr
 
 # ---------------------------------------------------------------- zero derivative
 
-defnondiff(len, range, int, bool, round, isinstance, print, str, type, builtins.divmod,
+defnondiff(len, range, int, bool, round, isinstance, print, type,
            operator.floordiv, operator.lt, operator.le, operator.gt, operator.ge,
            operator.eq, operator.ne, operator.not_, math.floor, math.ceil, math.trunc,
            math.isnan, math.isinf, math.isfinite,
            np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.zeros_like,
-           np.ones_like, np.empty_like, np.arange, np.eye, np.identity,
+           np.ones_like, np.empty_like, np.eye, np.identity,
            np.argmax, np.argmin, np.argsort, np.sign, np.floor, np.ceil, np.round, np.rint,
            np.trunc, np.floor_divide, np.isnan, np.isinf, np.isfinite, np.any, np.all,
            np.nonzero, np.equal, np.not_equal, np.less, np.less_equal, np.greater,
            np.greater_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
            np.count_nonzero, np.searchsorted, np.allclose, np.isclose, np.array_equal,
-           MethodRef("argmax"), MethodRef("argmin"), MethodRef("tolist"),
+           MethodRef("argmax"), MethodRef("argmin"),
            MethodRef("any"), MethodRef("all"))
