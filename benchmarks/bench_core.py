@@ -317,16 +317,32 @@ def check_agreement(cases, impls):
 # (timeit.Timer, so the garbage collector is off while timing, as in timeit).
 # ---------------------------------------------------------------------------
 
-def best_time(call, arg, repeat, target):
-    call(arg)                                   # warm-up (and JIT compilation)
-    timer = timeit.Timer(lambda: call(arg))
+def _inner_number(timer, target):
+    """Smallest inner-loop count whose run takes about `target` seconds (like timeit's autorange)."""
     number = 1
     while True:
         t = timer.timeit(number)
         if t >= target:
-            break
+            return number
         number = max(number * 2, int(number * 1.2 * target / max(t, 1e-9)))
-    return min(timer.repeat(repeat, number)) / number
+
+
+def best_times(calls, arg, repeat, target):
+    """Best per-call time of each callable in `calls`, all on `arg`.
+
+    The callables are timed in alternation, repeat rounds of one inner loop
+    each, so that a function and its gradient see the same machine load."""
+    timers, numbers = [], []
+    for call in calls:
+        call(arg)                                   # warm-up (and JIT compilation)
+        timer = timeit.Timer(lambda call=call: call(arg))
+        timers.append(timer)
+        numbers.append(_inner_number(timer, target))
+    best = [float("inf")] * len(calls)
+    for _ in range(repeat):
+        for i, (timer, number) in enumerate(zip(timers, numbers)):
+            best[i] = min(best[i], timer.timeit(number) / number)
+    return best
 
 
 def _git_state():
@@ -396,18 +412,23 @@ def main(argv=None):
     # ---- timing ----
     rows = []
     for c in cases:
-        t_np = best_time(c.fn, c.x, repeat, target)
+        t_np = float("inf")          # the NumPy function is re-timed beside each gradient; best of all
+        case_rows = []
         for impl in impls:
             if impl.broken:
-                rows.append((c, impl, None, None))
+                case_rows.append((impl, None, None))
                 continue
             x = impl.prepare(c.x)
-            t_f = t_np if impl.forward is None else best_time(impl.forward(c.fn), x, repeat, target)
-            t_g = best_time(impl.grad(c.fn), x, repeat, target)
-            rows.append((c, impl, t_f, t_g, t_np))
+            f = c.fn if impl.forward is None else impl.forward(c.fn)
+            t_f, t_g = best_times([f, impl.grad(c.fn)], x, repeat, target)
+            if impl.forward is None:
+                t_np = min(t_np, t_f)
+            case_rows.append((impl, t_f if impl.forward is not None else None, t_g))
+        for impl, t_f, t_g in case_rows:
+            rows.append((c, impl, None, None) if t_g is None else (c, impl, t_f or t_np, t_g, t_np))
 
-    print("\nTimes: best of", repeat, "runs, per call.  f = that implementation's own forward "
-          "(the NumPy function unless noted);\n"
+    print(f"\nTimes per call, best of {repeat} rounds (function and gradient timed in alternation).\n"
+          "f = that implementation's own forward: the plain NumPy function, except for the JAX rows.\n"
           "grad/f = AD overhead within the implementation; grad/f_np = gradient time over the plain "
           "NumPy function.\n")
     head = f"{'case':<4} {'implementation':<16} {'f':>11} {'grad':>11} {'grad/f':>9} {'grad/f_np':>10}"
@@ -464,15 +485,19 @@ def profile_diffc_scalar(case, calls=200):
     def per_call(stmt, ns, number):
         return min(timeit.repeat(stmt, globals=ns, number=number, repeat=5)) / number
 
-    ns = dict(getattr(g, "__globals__", {}))
     name = case.fn.__name__
+    ns = {}
+    try:   # re-execute the generated source to reach its forward and backward functions
+        from diffc.backend import runtime
+        ns = {"np": np, **{k: getattr(runtime, k) for k in runtime.__all__}}
+        exec(compile(diffc.source(g), f"<diffc source of {name}>", "exec"), ns)
+    except Exception as e:
+        print(f"(no forward / backward split: {type(e).__name__}: {e})")
     if f"{name}_fwd" in ns and f"{name}_bwd" in ns:
-        ns.update(x=case.x, saved=ns[f"{name}_fwd"](case.x)[1], g=g, f=case.fn)
-        t_fwd = per_call(f"{name}_fwd(x)", ns, 100)
-        t_fb = per_call(f"{name}_bwd({name}_fwd(x)[1], 1.0)", ns, 100)
-        t_all = per_call("g(x)", ns, 100)
-        t_f = per_call("f(x)", ns, 100)
-        print(f"\nsplit (separate timings, so differences are only rough):\n"
+        fwd, bwd = ns[f"{name}_fwd"], ns[f"{name}_bwd"]
+        t_f, t_fwd, t_fb, t_all = best_times(
+            [case.fn, fwd, lambda x: bwd(fwd(x)[1], 1.0), g], case.x, 7, 0.1)
+        print(f"\nsplit (best of 7, timed in alternation):\n"
               f"  function {fmt_time(t_f)}; generated forward with recording {fmt_time(t_fwd)}; "
               f"forward + backward {fmt_time(t_fb)}; whole gradient {fmt_time(t_all)}")
     x64 = np.float64(3.0)

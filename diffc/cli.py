@@ -53,6 +53,18 @@ def cmd_show(args):
         print(f"# IR of {fn.__name__}({', '.join(fn_ir.params)})")
         print(print_stmts(fn_ir.body))
         print()
+    if args.stages:
+        from .compiler import ModuleBuilder
+
+        def trace(stage, name, text):
+            print(f"# ---- {stage}: {name}")
+            print(text + "\n")
+        builder = ModuleBuilder(trace)
+        names, as_tuple = api._wrt_names(fn, _wrt(args.wrt))
+        builder.wrapper(fn, names, args.kind, as_tuple)
+        print("# ---- emitted source")
+        print(builder.source(), end="")
+        return 0
     kind = {"grad": api.grad, "value_and_grad": api.value_and_grad, "vjp": api.vjp}[args.kind]
     print(api.source(kind(fn, wrt=_wrt(args.wrt))), end="")
     return 0
@@ -66,6 +78,8 @@ def main(argv=None):
     show.add_argument("--wrt", default="0", help="parameters (positions or names, comma-separated)")
     show.add_argument("--kind", default="grad", choices=["grad", "value_and_grad", "vjp"])
     show.add_argument("--ir", action="store_true", help="also print the lowered IR")
+    show.add_argument("--stages", action="store_true",
+                      help="print the IR after every stage of the pipeline")
     show.set_defaults(run=cmd_show)
     args = parser.parse_args(argv)
     try:

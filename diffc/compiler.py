@@ -47,7 +47,8 @@ class Spec:
 
 
 class ModuleBuilder:
-    def __init__(self):
+    def __init__(self, trace=None):
+        self.trace = trace   # called as trace(stage, function name, text) for every stage
         self.ns = Namespace()
         self.specs = {}
         self.order = []
@@ -77,18 +78,28 @@ class ModuleBuilder:
 
     def compile_spec(self, spec):
         fn_ir, names = lower_function(spec.fn, self.ns)
+        self._trace("lower", spec, fn_ir.body)
         act, varied = activity(fn_ir, spec.params)
+        if self.trace:
+            self.trace("activity", spec.fn.__name__, "active: " + ", ".join(sorted(act)))
         rev = Reverse(fn_ir, spec.params, act, varied, names, self.ns, self.request)
         fwd, ret, bwd, seed, _ = rev.run()
         outs = [Var(rev.adj(p)) if p in act else ZERO for p in spec.params]
         bwd.append(Return(outs[0] if len(outs) == 1 else SeqLit("tuple", outs)))
+        self._trace("reverse (forward part)", spec, fwd)
+        self._trace("reverse (backward part)", spec, bwd)
         adjoints = set(rev.adjs.values())
         bwd = KnownZeros(rev.inplace).run(bwd, adjoints - {seed})
+        self._trace("known-zero adjoints", spec, bwd)
         bwd = dead_code(bwd, set())
+        self._trace("dead code", spec, bwd)
         bwd = copy_propagation(bwd)
+        self._trace("copy propagation", spec, bwd)
         bwd = init_zeros(bwd, adjoints, {seed})
         fwd, bwd, stacks, nones, end_defined = record(fwd, bwd, fn_ir.params, names)
         bwd = drop_empty(bwd)
+        self._trace("to-be-recorded (forward)", spec, fwd)
+        self._trace("to-be-recorded (backward)", spec, bwd)
         saved_name = names.fresh("saved")
         saved = sorted(_maybe_undefined_reads(bwd, {seed}) - adjoints)
         nones |= {v for v in saved if v not in end_defined and v not in stacks.values()}
@@ -115,6 +126,11 @@ class ModuleBuilder:
                          helpers, line_comments=True),
         ])
         self.defaults.append((spec.fwd, spec.fn))
+
+    def _trace(self, stage, spec, stmts):
+        if self.trace:
+            from .ir.printer import print_stmts
+            self.trace(stage, spec.fn.__name__, print_stmts(stmts))
 
     # ------------------------------------------------------------ user-facing wrappers
     def wrapper(self, fn, wrt, kind, as_tuple):

@@ -20,8 +20,7 @@ from ..ir.visit import all_defs, atom_reads, stmt_defs, stmt_reads
 
 def record(fwd, bwd, params, names):
     """Returns (forward, backward, stack names, names to start as None)."""
-    live = set()
-    _live(bwd, set(), live)
+    live = _needed_restores(bwd)
     at = {}
     end_md, end_dd = _defined(fwd, set(params), set(params), at)
     keep = {i for i, (var, md, dd) in at.items() if i in live and var in md}
@@ -34,6 +33,30 @@ def record(fwd, bwd, params, names):
     fwd = _replace(fwd, lambda s: [Push(stacks[s.var], s.var, s.loc)] if s.id in keep else [])
     bwd = _replace(bwd, lambda s: [Pop(s.var, stacks[s.var], s.loc)] if s.id in keep else [])
     return fwd, bwd, stacks, none_init, end_dd
+
+
+def _needed_restores(bwd):
+    """Ids of the restores whose value the backward code reads.
+
+    Dropping an unneeded restore can empty a branch whose test was the only
+    read of another recorded value (``if cond: restore(broke)``), so the
+    analysis repeats on the pruned code until nothing more goes."""
+    import copy
+    from ..opt.dce import drop_empty
+    code = copy.deepcopy(bwd)
+    while True:
+        needed = set()
+        _live(code, set(), needed)
+        pruned = drop_empty(_replace(copy.deepcopy(code),
+                                     lambda s: [s] if s.id in needed else []))
+        if _count_restores(pruned) == _count_restores(code):
+            return needed
+        code = pruned
+
+
+def _count_restores(stmts):
+    from ..ir.visit import walk
+    return sum(isinstance(s, Restore) for s in walk(stmts))
 
 
 def _live(stmts, live, needed):

@@ -6,7 +6,7 @@ generation. Comments attached to statements are printed above them.
 """
 import ast
 
-from .nodes import (MethodRef, AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
+from .nodes import (MethodRef, Save, Restore, AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
                     If, Pop, Push, Raise, Raw, Return, SeqLit, Slice, Subscript, UnaryOp, Var,
                     While)
 
@@ -120,6 +120,8 @@ class Printer:
             out.append(f"{pad}{s.stack}.append({s.var})")
         elif isinstance(s, Pop):
             out.append(f"{pad}{s.var} = {s.stack}.pop()")
+        elif isinstance(s, (Save, Restore)):
+            out.append(f"{pad}{type(s).__name__.lower()}({s.var})  # marker {s.id}")
         elif isinstance(s, If):
             out.extend(self._if(s, depth))
         elif isinstance(s, For):
