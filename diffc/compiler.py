@@ -103,6 +103,7 @@ class ModuleBuilder:
         saved_name = names.fresh("saved")
         saved = sorted(_maybe_undefined_reads(bwd, {seed}) - adjoints)
         nones |= {v for v in saved if v not in end_defined and v not in stacks.values()}
+        fwd = _strip_assignments(fwd, rev.counters - set(saved))
         prologue = [Assign([Var(st)], Raw(_empty_list(), frozenset())) for st in
                     sorted(stacks.values())] + none_inits(nones)
         fwd_body = prologue + fwd + [Return(SeqLit("tuple", [ret.value, SeqLit("tuple", [Var(v) for v in saved])]))]
@@ -198,6 +199,24 @@ class ModuleBuilder:
             gen.__defaults__ = fn.__defaults__
             gen.__kwdefaults__ = dict(fn.__kwdefaults__) if fn.__kwdefaults__ else None
         return namespace, src
+
+
+def _strip_assignments(stmts, names):
+    """Remove the assignments to ``names`` (iteration counters no backward loop reads)."""
+    from .ir.nodes import For, If, While
+    out = []
+    for s in stmts:
+        if isinstance(s, Assign) and {t.name for t in s.targets} <= names:
+            continue
+        if isinstance(s, If):
+            s.body, s.orelse = _strip_assignments(s.body, names), _strip_assignments(s.orelse, names)
+        elif isinstance(s, For):
+            s.body = _strip_assignments(s.body, names)
+        elif isinstance(s, While):
+            s.test_body = _strip_assignments(s.test_body, names)
+            s.body = _strip_assignments(s.body, names)
+        out.append(s)
+    return out
 
 
 def _empty_list():

@@ -76,6 +76,7 @@ class Reverse:
         self.adjs = {}
         self.ids = itertools.count()
         self.inplace = set()     # adjoints updated in place by index_vjp
+        self.counters = set()    # iteration counters added to while loops
         self.helper = {n: namespace.bind(n, f) for n, f in _runtime_helpers().items()}
 
     # ------------------------------------------------------------ names
@@ -150,6 +151,7 @@ class Reverse:
     def while_(self, s):
         """Count the iterations forward; run the body that many times backward."""
         count = Var(self.names.fresh("n_iter"))
+        self.counters.add(count.name)
         save, restore = self.save_restore(count.name, s.loc)
         ft, bt = self.block(s.test_body)
         fb, bb = self.block(s.body)
