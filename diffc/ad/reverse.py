@@ -27,7 +27,7 @@ from ..ir.nodes import (AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, 
                         If, MethodRef, Raise, Raw, Restore, Return, Save, SeqLit, Subscript,
                         UnaryOp, Var, While, const)
 from ..ir.shapes import Shapes
-from ..ir.visit import atom_reads, expr_reads
+from ..ir.visit import all_defs, atom_reads, expr_reads
 from ..rules import inline_vjp, lookup
 
 ZERO = Const(0.0, "0.0")
@@ -128,9 +128,7 @@ class Reverse:
         if isinstance(s, Assign):
             return self.assign(s)
         if isinstance(s, If):
-            f1, b1 = self.block(s.body)
-            f2, b2 = self.block(s.orelse)
-            return [If(s.test, f1, f2, s.loc)], [If(s.test, b1, b2, s.loc)]
+            return self.if_(s)
         if isinstance(s, For):
             save, restore = self.save_restore(s.target.name, s.loc)
             fb, bb = self.block(s.body)
@@ -147,6 +145,20 @@ class Reverse:
         if isinstance(s, Return):
             raise UnsupportedError("internal: a return statement inside the body", s.loc)
         raise TypeError(f"unexpected statement {s!r}")
+
+    def if_(self, s):
+        """Replay the decision backwards. If the branches reassign the test
+        variable (``if not returned: ...; returned = True``), the decision is
+        kept in a variable of its own first."""
+        f1, b1 = self.block(s.body)
+        f2, b2 = self.block(s.orelse)
+        test, fwd, bwd = s.test, [], []
+        if isinstance(test, Var) and test.name in all_defs(s.body + s.orelse):
+            kept = Var(self.names.fresh("branch"))
+            save, restore = self.save_restore(kept.name, s.loc)
+            fwd, bwd = [save, Assign([kept], AtomExpr(test), s.loc)], [restore]
+            test = kept
+        return fwd + [If(test, f1, f2, s.loc)], [If(test, b1, b2, s.loc)] + bwd
 
     def while_(self, s):
         """Count the iterations forward; run the body that many times backward."""

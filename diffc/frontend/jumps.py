@@ -6,9 +6,10 @@ the statements after a possible jump are guarded by them, and loops that may
 stop early become ``while`` loops that test the flag::
 
     for i in range(n):                  i_range = range(n)
-        if x > 10:                      i_next = 0
-            break              ==>      broke = False
-        x = x * 2                       while not broke and i_next < len(i_range):
+        if x > 10:                      i_count = len(i_range)
+            break              ==>      i_next = 0
+        x = x * 2                       broke = False
+                                        while not broke and i_next < i_count:
                                             i = i_range[i_next]
                                             i_next = i_next + 1
                                             if x > 10:
@@ -151,10 +152,11 @@ class RemoveJumps:
         """``for i in range(...)`` that may stop early, as a ``while`` loop."""
         target = s.target.id
         rng = self.names.fresh(f"{target}_range")
+        count = self.names.fresh(f"{target}_count")
         pos = self.names.fresh(f"{target}_next")
         self._orelse = s.orelse
-        stmts = quote(f"{rng} = r\n{pos} = 0\n"
-                      f"while {guard} and {pos} < len({rng}):\n"
+        stmts = quote(f"{rng} = r\n{count} = len({rng})\n{pos} = 0\n"
+                      f"while {guard} and {pos} < {count}:\n"
                       f"    {target} = {rng}[{pos}]\n"
                       f"    {pos} = {pos} + 1", s, r=s.iter)
         stmts[-1].body += body

@@ -238,11 +238,14 @@ class Lowerer:
                    f"({type(target).__name__})", target)
 
     def stmt_If(self, s):
-        test = self.expr(s.test)
+        test, negated = s.test, False
+        while isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
+            test, negated = test.operand, not negated   # `if not c:` tests c directly
+        test = self.expr(test)
         body = self.sub_block(self.statements, s.body)
         orelse = self.sub_block(self.statements, s.orelse)
         self.loc = self.parsed.loc(s)
-        self.emit(If(test, body, orelse))
+        self.emit(If(test, orelse, body) if negated else If(test, body, orelse))
 
     def stmt_For(self, s):
         # after ForToRange every loop is `for name in range(...)`
