@@ -106,3 +106,13 @@ def test_cli_reports_errors_without_traceback(tmp_path):
                          capture_output=True, text=True)
     assert res.returncode == 1
     assert "bad.py:2:5" in res.stderr and "Traceback" not in res.stderr
+
+
+def or_value(a, b):
+    y = a or b                  # lowered as: y = a; if not y: y = b  (the test is reassigned)
+    return y * 3.0
+
+
+@pytest.mark.parametrize("a,b,expected", [(0.0, 2.0, (0.0, 3.0)), (1.5, 2.0, (3.0, 0.0))])
+def test_branch_decision_survives_reassignment_of_its_test(a, b, expected):
+    assert diffc.grad(or_value, wrt=(0, 1))(a, b) == pytest.approx(expected)
