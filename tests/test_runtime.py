@@ -494,11 +494,10 @@ def test_power_zeros():
 
 def test_finalize_python_scalars():
     for x in (1.0, 2, True):
-        for g in (0.0, 3.0, np.float64(3.0), np.array(3.0), np.float32(3.0), 3, 3.0 + 0.0j):
+        for g in (0.0, 3.0, np.float64(3.0), np.array(3.0), np.float32(3.0), 3):
             r = rt.finalize(g, x)
             assert type(r) is float
             assert r == (0.0 if isinstance(g, float) and g == 0.0 else 3.0)
-    assert rt.finalize(2.0 + 1j, 1j) == 2.0 + 1j
     with pytest.raises(ValueError):
         rt.finalize(np.ones(3), 1.0)
     with pytest.raises(ValueError):
@@ -508,9 +507,8 @@ def test_finalize_python_scalars():
 @pytest.mark.parametrize("xdtype,outdtype", [
     (np.float64, np.float64), (np.float32, np.float32), (np.float16, np.float16),
     (np.int64, np.float64), (np.int32, np.float64), (np.uint8, np.float64), (bool, np.float64),
-    (np.complex128, np.complex128), (np.complex64, np.complex64),
 ])
-@pytest.mark.parametrize("gkind", ["zero", "scalar", "full", "view", "f32", "complex"])
+@pytest.mark.parametrize("gkind", ["zero", "scalar", "full", "view", "f32"])
 def test_finalize_arrays(xdtype, outdtype, gkind):
     x = np.ones((2, 3), xdtype)
     full = np.arange(6.0).reshape(2, 3)
@@ -530,6 +528,14 @@ def test_finalize_arrays(xdtype, outdtype, gkind):
     if isinstance(g, np.ndarray):
         assert not np.shares_memory(r, g)
     close(r, ref, rtol=1e-3)
+
+
+@pytest.mark.parametrize("g,x", [(1.0, np.ones(2, complex)), (1.0, 1j), (1j, 1.0),
+                                 (np.ones(2) + 1j, np.ones(2))])
+def test_finalize_refuses_complex(g, x):
+    """The rules assume real numbers: complex values give an error, not a dropped imaginary part."""
+    with pytest.raises(DiffcError):
+        rt.finalize(g, x)
 
 
 def test_finalize_misc():

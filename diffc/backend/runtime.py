@@ -292,6 +292,13 @@ def _check_shape(g, shape):
                              f"for an argument of shape {shape}")
 
 
+def _check_real(g):
+    if np.iscomplexobj(g):
+        raise DiffcError("the computation went through complex values, which diffc's derivative "
+                         "rules do not support yet (they assume real numbers)",
+                         hint="keep intermediate values real")
+
+
 def finalize(g, x):
     """Turn the accumulated adjoint g into the gradient for argument x (x's shape and dtype, fresh)."""
     tx = type(x)
@@ -299,10 +306,11 @@ def finalize(g, x):
         if type(g) is float:
             return g
         _check_shape(g, ())
-        return float(np.real(g)) if np.iscomplexobj(g) else float(g)
-    if tx is complex:
-        _check_shape(g, ())
-        return complex(g)
+        _check_real(g)
+        return float(g)
+    if tx is complex or np.iscomplexobj(x):
+        raise DiffcError("diffc differentiates real-valued arguments; this one is complex",
+                         hint="split it into real and imaginary parts")
     if isinstance(x, (np.ndarray, np.generic)):
         shape, dt = x.shape, x.dtype
     else:  # list, tuple, other array-likes
@@ -310,8 +318,7 @@ def finalize(g, x):
     if dt.kind not in "fc":
         dt = np.dtype(np.float64)
     _check_shape(g, shape)
-    if dt.kind != "c" and np.iscomplexobj(g):
-        g = np.real(g)  # a real argument has a real gradient
+    _check_real(g)
     if isinstance(x, np.generic):
         return dt.type(g)
     out = np.empty(shape, dt)
