@@ -20,8 +20,11 @@ def _wrt_names(fn, wrt):
         params = inspect.signature(fn).parameters
     except (TypeError, ValueError):
         raise DiffcError(f"cannot read the signature of {fn!r}") from None
-    names = [p for p, v in params.items()
-             if v.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)]
+    if any(v.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+           for v in params.values()):
+        raise DiffcError(f"`{fn.__name__}` takes *args or **kwargs, which diffc does not support",
+                         hint="list the parameters explicitly")
+    names = list(params)
     as_tuple = isinstance(wrt, (tuple, list))
     items = list(wrt) if as_tuple else [wrt]
     if not items:
@@ -62,6 +65,14 @@ def _build(fn, wrt, kind, verbose):
     first call."""
     if not callable(fn):
         raise DiffcError(f"diffc differentiates functions, got {type(fn).__name__}")
+    if inspect.ismethod(fn):
+        raise DiffcError(f"{fn.__qualname__} is a bound method, which diffc does not support yet",
+                         hint=f"differentiate the function and pass the object: "
+                              f"diffc.grad({type(fn.__self__).__name__}.{fn.__name__}, "
+                              f"wrt=...)(obj, ...)")
+    if getattr(fn, "__diffc_primal__", None) is not None:
+        raise DiffcError(f"{fn.__name__} is itself a derivative built by diffc; derivatives of "
+                         "derivatives (higher order) are not supported yet")
     names, as_tuple = _wrt_names(fn, wrt)
     key = (kind, names, as_tuple)
     per_fn = _cache.setdefault(fn, {})

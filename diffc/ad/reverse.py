@@ -286,6 +286,9 @@ class Reverse:
         if not active_ops:
             return
         rule = lookup(fn) if fn is not None else None
+        if rule is None and getattr(fn, "__diffc_primal__", None) is not None:
+            raise UnsupportedError(f"{_describe(e)} is a derivative built by diffc; derivatives "
+                                   "of derivatives (higher order) are not supported yet", s.loc)
         if rule is None:
             raise NoRuleError(
                 f"no derivative rule for {_describe(e)}", s.loc,
@@ -296,6 +299,10 @@ class Reverse:
             raise UnsupportedError(
                 f"the derivative rule of {_describe(e)} does not accept these arguments "
                 f"(it takes {', '.join(rule.params)})", s.loc, "pass only those arguments")
+        for p in rule.refused:
+            if p in bound and not (isinstance(bound[p], Const) and bound[p].value is None):
+                raise UnsupportedError(f"diffc cannot differentiate {_describe(e)} with `{p}=`",
+                                       s.loc, f"drop `{p}=` and use the returned value")
         for p in rule.diff:
             a = bound.get(p)
             if a is None or not (atom_reads(a) & self.active):

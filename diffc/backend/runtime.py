@@ -30,7 +30,14 @@ def _shape(x):
     """Shape of x without converting Python scalars to arrays."""
     s = getattr(x, "shape", None)
     if s is None:
-        return np.shape(x) if isinstance(x, (list, tuple)) else ()
+        if isinstance(x, (list, tuple)):
+            try:
+                return np.shape(x)
+            except ValueError:
+                raise DiffcError("a list or tuple of differently shaped values cannot be "
+                                 "differentiated yet", hint="stack the values into one array, "
+                                 "or pass them as separate arguments") from None
+        return ()
     return s
 
 
@@ -401,3 +408,23 @@ def check_inplace(z, name, others, scope, where):
                 f"memory with `{other}`; diffc computes a new array instead, which would change "
                 f"{other}'s value", hint=f"write `{name} = {name} op ...` or copy first "
                 f"(`{name} = {name}.copy()`) to say which you mean")
+
+
+def check_sequence(seq, where):
+    """``for v in seq`` becomes an index loop: refuse iterables that are not sequences."""
+    if isinstance(seq, (list, tuple, range, str)) or (isinstance(seq, np.ndarray) and seq.ndim):
+        return
+    raise DiffcError(f"{where}: diffc loops over lists, tuples, arrays and ranges; this loop "
+                     f"iterates over a {type(seq).__name__}",
+                     hint="loop over a list of its items, e.g. `for k in list(d):`")
+
+
+def ravel_vjp(g, a, order="C"):
+    """Adjoint of np.ravel(a, order)."""
+    if order in ("A", "K"):
+        arr = np.asarray(a)
+        if order == "K" and not (arr.flags.c_contiguous or arr.flags.f_contiguous):
+            raise DiffcError("np.ravel(..., order='K') of a non-contiguous array is not supported",
+                             hint="use order='C' or 'F'")
+        order = "F" if arr.flags.f_contiguous and not arr.flags.c_contiguous else "C"
+    return np.reshape(g, _shape(a), order=order)

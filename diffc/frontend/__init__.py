@@ -25,7 +25,7 @@ def lower_function(fn, namespace):
     resolver = Resolver(fn)
     fdef = parsed.node
     names = NameGen(all_names(fdef), namespace.objs)
-    ForToRange(resolver, function_locals(fdef), names).visit(fdef)
+    ForToRange(resolver, function_locals(fdef), names, parsed).visit(fdef)
     RemoveJumps(names).run(fdef)
     local_names = function_locals(fdef)
     namespace.avoid |= local_names

@@ -11,6 +11,10 @@ which reverse mode can replay backwards. Loops over sequences, ``enumerate``,
     for a, b in zip(u, v):              for k in range(min(len(u), len(v))):
         s = s + a * b           ==>         a, b = u[k], v[k]
                                             s = s + a * b
+
+Iterating over something that is not a sequence (a dict, a set, a generator)
+would index it wrongly, so such loops start with ``check_sequence(xs, ...)``,
+which raises a DiffcError for anything but lists, tuples, arrays and ranges.
 """
 import builtins
 
@@ -19,8 +23,13 @@ import gast
 from .templates import assigned_names, quote, quote_expr
 
 
+# the runtime check that the iterable is a sequence (a dict would index by key)
+CHECK_SEQUENCE = "__diffc_check_sequence__"
+
+
 class ForToRange(gast.NodeTransformer):
-    def __init__(self, resolver, local_names, names):
+    def __init__(self, resolver, local_names, names, parsed):
+        self.parsed = parsed
         self.resolver = resolver
         self.locals = local_names
         self.names = names  # NameGen
@@ -86,6 +95,10 @@ class ForToRange(gast.NodeTransformer):
             return (quote_expr("len(s)", at, s=seq),
                     lambda k: quote_expr("s[-1 - k]", at, s=seq, k=k))
         seq = self._hold(it, "seq", setup, body_assigned, at)
+        if not self._builtin(it, "range"):
+            loc = self.parsed.loc(at)
+            where = f"{loc.filename}:{loc.lineno}"
+            setup.extend(quote(f"{CHECK_SEQUENCE}(s, {where!r})", at, s=seq))
         return (quote_expr("len(s)", at, s=seq),
                 lambda k: quote_expr("s[k]", at, s=seq, k=k))
 

@@ -22,6 +22,8 @@ from ..errors import NameResolutionError, UnsupportedError
 from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
                         Function, If, MethodRef, Raise, Return, SeqLit, Slice, Subscript,
                         UnaryOp, Var, While, const)
+from ..backend import runtime
+from .loops import CHECK_SEQUENCE
 from .resolve import MISSING
 from .templates import assigned_names
 
@@ -76,6 +78,20 @@ UNSUPPORTED_EXPRS = {
 }
 
 
+RUNTIME_NAMES = {CHECK_SEQUENCE: runtime.check_sequence}
+
+
+def _sequence_names(fdef):
+    """Local names assigned a list or tuple display, or list(...)/tuple(...)."""
+    out = set()
+    for n in gast.walk(fdef):
+        if isinstance(n, gast.Assign) and isinstance(n.value, (gast.List, gast.Tuple)) or \
+                isinstance(n, gast.Assign) and isinstance(n.value, gast.Call) and \
+                isinstance(n.value.func, gast.Name) and n.value.func.id in ("list", "tuple"):
+            out |= {t.id for t in n.targets if isinstance(t, gast.Name)}
+    return out
+
+
 def _is_user_function(obj):
     return isinstance(obj, types.FunctionType) and obj.__name__ != "<lambda>"
 
@@ -89,6 +105,7 @@ class Lowerer:
         self.locals = local_names
         self.block = []
         self.loc = None
+        self.sequences = _sequence_names(parsed.node)
 
     # ------------------------------------------------------------ helpers
     def error(self, cls, msg, node, hint=None):
@@ -166,6 +183,7 @@ class Lowerer:
     def stmt_AugAssign(self, s):
         if not isinstance(s.target, gast.Name):
             self.check_target(s.target)
+        self.check_concatenation(s, s.target, s.value)
         op = BINOPS.get(type(s.op))
         right = self.expr(s.value)
         left = self.expr(gast.Name(id=s.target.id, ctx=gast.Load(), annotation=None,
@@ -334,6 +352,9 @@ class Lowerer:
     def name(self, node):
         if node.id in self.locals:
             return Var(node.id)
+        if node.id in RUNTIME_NAMES:   # helpers the normalization passes call
+            helper = RUNTIME_NAMES[node.id]
+            return Const(helper, self.ns.bind(helper.__name__, helper))
         obj = self.global_value(node.id, node)
         return Const(obj, self.ns.bind(node.id, obj))
 
@@ -382,7 +403,18 @@ class Lowerer:
             return node.attr
         return None
 
+    def check_concatenation(self, node, left, right):
+        """``a + b`` on lists or tuples concatenates; diffc cannot differentiate that yet."""
+        if isinstance(node.op, (gast.Add, gast.Mult)) and any(
+                isinstance(o, (gast.List, gast.Tuple)) or
+                (isinstance(o, gast.Name) and o.id in self.sequences) for o in (left, right)):
+            what = "concatenating" if isinstance(node.op, gast.Add) else "repeating"
+            self.error(UnsupportedError, f"diffc does not support {what} lists or tuples yet",
+                       node, "build the list once with a display `[a, b, c]`, or use "
+                       "np.concatenate / np.stack on arrays")
+
     def expr_BinOp(self, node, target):
+        self.check_concatenation(node, node.left, node.right)
         op = BINOPS[type(node.op)]
         left, right = self.expr(node.left), self.expr(node.right)
         hl, hr = self.hint(node.left), self.hint(node.right)

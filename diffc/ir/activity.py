@@ -33,8 +33,9 @@ def op_callee(expr):
 
 
 def is_user_function(fn):
+    """A Python function diffc differentiates itself (not a rule, not a diffc derivative)."""
     return isinstance(fn, types.FunctionType) and registry.lookup(fn) is None \
-        and not registry.is_nondiff(fn)
+        and not registry.is_nondiff(fn) and getattr(fn, "__diffc_primal__", None) is None
 
 
 def diff_operands(expr):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b, matmul_vjp_a,
                                matmul_vjp_b, mean_vjp, minmax_vjp, power_vjp_base,
-                               power_vjp_exponent, prod_vjp, reshape_vjp, stack_vjp,
+                               power_vjp_exponent, prod_vjp, ravel_vjp, reshape_vjp, stack_vjp,
                                transpose_vjp, unbroadcast, unreduce)
 from ..ir.nodes import MethodRef
 from .registry import alias, defnondiff, defvjp
@@ -161,9 +161,14 @@ def _(g, ans, x1, x2):
     return power_vjp_base(g, x1, x2), power_vjp_exponent(g, ans, x1, x2)
 
 
-@defvjp(np.remainder, operator.mod, math.fmod)
+@defvjp(np.remainder, operator.mod)
 def _(g, ans, x1, x2):
     return unbroadcast(g, x1), unbroadcast(-g * np.floor_divide(x1, x2), x2)
+
+
+@defvjp(np.fmod, math.fmod)
+def _(g, ans, x1, x2):
+    return unbroadcast(g, x1), unbroadcast(-g * np.trunc(x1 / x2), x2)
 
 
 @defvjp(np.maximum, np.fmax, builtins.max)
@@ -217,34 +222,34 @@ def _(g, ans, a, b):
 
 # ---------------------------------------------------------------- reductions
 
-@defvjp(np.sum)
-def _(g, ans, a, axis=None, keepdims=False):
+@defvjp(np.sum, refused=("out",))
+def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     return unreduce(g, a, axis, keepdims)
 
 
-@defvjp(np.mean)
-def _(g, ans, a, axis=None, keepdims=False):
+@defvjp(np.mean, refused=("out",))
+def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     return mean_vjp(g, a, axis, keepdims)
 
 
-@defvjp(np.prod)
-def _(g, ans, a, axis=None, keepdims=False):
+@defvjp(np.prod, refused=("out",))
+def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     return prod_vjp(g, ans, a, axis, keepdims)
 
 
-@defvjp(np.max, np.amax, np.min, np.amin)
-def _(g, ans, a, axis=None, keepdims=False):
+@defvjp(np.max, np.amax, np.min, np.amin, refused=("out",))
+def _(g, ans, a, axis=None, out=None, keepdims=False):
     return minmax_vjp(g, ans, a, axis, keepdims)
 
 
-@defvjp(np.var)
-def _(g, ans, a, axis=None, ddof=0, keepdims=False):
+@defvjp(np.var, refused=("out",))
+def _(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     return (unreduce(g, a, axis, keepdims) * 2.0 * (a - np.mean(a, axis=axis, keepdims=True))
             / (np.size(a) / np.size(ans) - ddof))
 
 
-@defvjp(np.std)
-def _(g, ans, a, axis=None, ddof=0, keepdims=False):
+@defvjp(np.std, refused=("out",))
+def _(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     return (unreduce(g / ans, a, axis, keepdims) * (a - np.mean(a, axis=axis, keepdims=True))
             / (np.size(a) / np.size(ans) - ddof))
 
@@ -256,7 +261,12 @@ def _(g, ans, a, shape):
     return reshape_vjp(g, a)
 
 
-@defvjp(np.ravel, np.squeeze)
+@defvjp(np.ravel)
+def _(g, ans, a, order="C"):
+    return ravel_vjp(g, a, order)
+
+
+@defvjp(np.squeeze)
 def _(g, ans, a, axis=None):
     return reshape_vjp(g, a)
 
@@ -271,13 +281,13 @@ def _(g, ans, a, axes=None):
     return transpose_vjp(g, axes)
 
 
-@defvjp(np.stack)
-def _(g, ans, arrays, axis=0):
+@defvjp(np.stack, refused=("out",))
+def _(g, ans, arrays, axis=0, out=None):
     return stack_vjp(g, arrays, axis)
 
 
-@defvjp(np.concatenate)
-def _(g, ans, arrays, axis=0):
+@defvjp(np.concatenate, refused=("out",))
+def _(g, ans, arrays, axis=0, out=None):
     return concatenate_vjp(g, arrays, axis)
 
 
@@ -288,7 +298,7 @@ def _(g, ans, object):
 
 @defvjp(MethodRef("astype"), nondiff=("dtype",))
 def _(g, ans, x, dtype):
-    return g
+    return g * (np.dtype(dtype).kind in "fc")     # a cast to integers has derivative 0
 
 
 @defvjp(MethodRef("tolist"))

@@ -21,7 +21,8 @@ _EMPTY = inspect.Parameter.empty
 
 
 class Rule:
-    def __init__(self, fn, params, defaults, diff, exprs, globals_, uses_ans):
+    def __init__(self, fn, params, defaults, diff, exprs, globals_, uses_ans, refused=()):
+        self.refused = refused    # parameters the rule cannot handle (``out=``: mutation)
         self.fn = fn
         self.params = params          # names after (g, ans), in call order
         self.defaults = defaults      # name -> default value
@@ -57,8 +58,11 @@ def _key(fn):
         return id(fn)
 
 
-def defvjp(*fns, nondiff=()):
-    """Register the decorated template as the VJP rule of every callable in ``fns``."""
+def defvjp(*fns, nondiff=(), refused=()):
+    """Register the decorated template as the VJP rule of every callable in ``fns``.
+
+    Parameters follow the primal's own order, so positional calls bind right;
+    ``refused`` parameters (such as ``out``) make the call an error when given."""
     def deco(template):
         sig = inspect.signature(template)
         names = list(sig.parameters)
@@ -80,7 +84,7 @@ def defvjp(*fns, nondiff=()):
                             f"{len(diff)} differentiable parameters {diff}")
         uses_ans = any(isinstance(n, ast.Name) and n.id == "ans" for n in ast.walk(value))
         rule = Rule(fns[0], params, defaults, diff, dict(zip(diff, values)),
-                    template.__globals__, uses_ans)
+                    template.__globals__, uses_ans, tuple(refused))
         for fn in fns:
             VJPS[_key(fn)] = rule
         return template
