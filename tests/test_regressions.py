@@ -92,3 +92,13 @@ def test_refused_instead_of_wrong(build, args, match):
     with pytest.raises(diffc.DiffcError, match=match):
         df = build()
         df(*args)
+
+
+def concatenate_list_parameters(xs, ys):
+    zs = xs + ys
+    return zs[0] * zs[2]
+
+
+def test_concatenating_list_parameters_is_refused_at_run_time():
+    with pytest.raises(diffc.DiffcError, match="adding lists concatenates"):
+        diffc.grad(concatenate_list_parameters, wrt=(0, 1))([1.0, 2.0], [3.0, 4.0])

@@ -64,6 +64,13 @@ def _keepdims(v, axes, keepdims):
     return np.expand_dims(v, axes)
 
 
+def _broadcasts_to(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
 def unbroadcast(g, x):
     """Sum g down to the shape of x, undoing NumPy broadcasting."""
     if type(x) in _PYSCALAR:
@@ -81,6 +88,12 @@ def unbroadcast(g, x):
     ax = tuple(-i for i in range(1, min(len(gs), len(xs)) + 1) if xs[-i] == 1 and gs[-i] != 1)
     if ax:
         g = np.sum(g, axis=ax, keepdims=True)
+    if np.shape(g) != xs and not _broadcasts_to(np.shape(g), xs):
+        raise DiffcError(
+            f"an operation produced a value of shape {gs} from an operand of shape {xs} without "
+            f"broadcasting" + (" (adding lists concatenates them, which diffc does not "
+                               "differentiate yet)" if isinstance(x, (list, tuple)) else ""),
+            hint="use NumPy arrays, e.g. np.concatenate, for sequences that grow")
     return g
 
 
