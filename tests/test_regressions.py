@@ -102,3 +102,114 @@ def concatenate_list_parameters(xs, ys):
 def test_concatenating_list_parameters_is_refused_at_run_time():
     with pytest.raises(diffc.DiffcError, match="adding lists concatenates"):
         diffc.grad(concatenate_list_parameters, wrt=(0, 1))([1.0, 2.0], [3.0, 4.0])
+
+
+# ---------------------------------------------------------------- found by the AD-pass review
+
+def _square_plus_one(x):
+    return x * x + 1.0
+
+
+def assign_helper_result_to_its_argument(x):
+    x = _square_plus_one(x)
+    return x * 3.0
+
+
+def unpack_into_the_source_name(x):
+    x, y = x
+    return x * y
+
+
+def matmul_then_elementwise(A, v):
+    z = np.matmul(A, v)
+    w = A * v
+    u = z + w
+    return np.sum(u) + z[0] * z[0]
+
+
+def while_loop_and_underscore(x):
+    _ = 3.0
+    k = 0
+    while k < 2:
+        x = x * _
+        k += 1
+    return x
+
+
+def _shift_by_first(y):
+    y = y + y[0]
+    return y
+
+
+def callee_updates_its_seed(x):
+    z2 = np.sin(x)
+    z = _shift_by_first(x)
+    u = z2 + z
+    return np.sum(u * u)
+
+
+def shape_name_reused_for_an_array(x, w):
+    s = x.shape
+    s = x
+    t = s[0]
+    return np.sum(t * w)
+
+
+RNG = np.random.default_rng(7)
+A44 = RNG.normal(size=(4, 4))
+V4 = RNG.normal(size=4)
+
+
+@pytest.mark.parametrize("f,args,wrt", [
+    (assign_helper_result_to_its_argument, (1.5,), 0),
+    (unpack_into_the_source_name, (np.array([0.3, 1.7]),), 0),
+    (matmul_then_elementwise, (A44, V4), (0, 1)),
+    (while_loop_and_underscore, (1.0,), 0),
+    (callee_updates_its_seed, (V4,), 0),
+    (shape_name_reused_for_an_array, (np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), V4[:3]), (0, 1)),
+])
+def test_review_findings(f, args, wrt):
+    check_grad(f, args, wrt=wrt)
+
+
+def shifted_output(x):
+    y = x * 1.0
+    y = y + y[0]
+    return y
+
+
+def test_vjp_leaves_the_cotangent_alone():
+    x, ct = np.arange(4.0), np.arange(4.0)
+    diffc.vjp(shifted_output)(x, ct)
+    assert np.array_equal(ct, np.arange(4.0))
+
+
+G_ARRAY = np.array([1.0, 2.0])
+
+
+def augment_a_global_alias(x):
+    z = G_ARRAY
+    z += x
+    return np.sum(z)
+
+
+def augment_a_flipped_view(x):
+    y = x * 1.0
+    z = np.flip(y)
+    z += 1.0
+    return np.sum(y * y)
+
+
+def add_a_list_to_itself(x):
+    y = x + x
+    return np.sum(np.array(y) * np.arange(4.0))
+
+
+@pytest.mark.parametrize("f,args,match", [
+    (augment_a_global_alias, (np.array([0.5, 0.5]),), "shares memory with `G_ARRAY`"),
+    (augment_a_flipped_view, (np.array([0.5, 1.5]),), "shares memory with `y`"),
+    (add_a_list_to_itself, ([1.0, 2.0],), "lists are added"),
+])
+def test_review_findings_refused(f, args, match):
+    with pytest.raises(diffc.DiffcError, match=match):
+        diffc.grad(f)(*args)

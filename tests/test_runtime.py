@@ -498,9 +498,9 @@ def test_finalize_python_scalars():
             r = rt.finalize(g, x)
             assert type(r) is float
             assert r == (0.0 if isinstance(g, float) and g == 0.0 else 3.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(DiffcError):
         rt.finalize(np.ones(3), 1.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(DiffcError):
         rt.finalize(np.ones(1), 1.0)
 
 
@@ -559,9 +559,9 @@ def test_finalize_misc():
     x = np.ones(3)
     assert rt.finalize(x, x) is not x
     for bad in (np.ones(4), np.ones((3, 1)), np.ones((1, 3)), np.ones((2, 3))):
-        with pytest.raises(ValueError):
+        with pytest.raises(DiffcError):
             rt.finalize(bad, np.ones(3))
-    with pytest.raises(ValueError):
+    with pytest.raises(DiffcError):
         rt.finalize(np.ones(2), [1.0, 2.0, 3.0])
 
 

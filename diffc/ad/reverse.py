@@ -77,6 +77,8 @@ class Reverse:
         self.ids = itertools.count()
         self.inplace = set()     # adjoints updated in place by index_vjp
         self.counters = set()    # iteration counters added to while loops
+        self.call_results = []
+        self.loop_var = None     # the variable of backward loops that replay while loops   # (adjoints returned by a backward call, the adjoint passed in)
         self.helper = {n: namespace.bind(n, f) for n, f in _runtime_helpers().items()}
 
     # ------------------------------------------------------------ names
@@ -97,6 +99,13 @@ class Reverse:
         body = list(self.fn.body)
         ret = body.pop() if body and isinstance(body[-1], Return) else Return(const(None))
         fwd, bwd = self.block(body)
+        changed = True
+        while changed:   # a backward call may return the adjoint it was given
+            changed = False
+            for results, g in self.call_results:
+                if g in self.inplace and not results <= self.inplace:
+                    self.inplace |= results
+                    changed = True
         seed, seed_stmts = self.seed(ret)
         bwd = seed_stmts + bwd
         returns = [self.adj(p) if p in self.active else None for p in self.active_params]
@@ -105,10 +114,13 @@ class Reverse:
     def seed(self, ret):
         """The backward function's adjoint parameter and the statements seeding it."""
         v = ret.value
-        if isinstance(v, Var) and v.name in self.active:
+        if isinstance(v, Var) and v.name in self.active and self.adj(v.name) not in self.inplace:
             return self.adj(v.name), []
         g = self.names.fresh("g")
         stmts = []
+        if isinstance(v, Var) and v.name in self.active:
+            # the caller's adjoint must not be updated in place: accumulate into a new array
+            stmts.append(AddTo(self.adj(v.name), AtomExpr(Var(g)), g, loc=ret.loc))
         if isinstance(v, SeqLit):
             for i, e in enumerate(v.elts):
                 if self.is_active(e):
@@ -170,7 +182,10 @@ class Reverse:
         bump = Assign([count], BinOp("+", count, const(1)), s.loc)
         fwd = [save, Assign([count], AtomExpr(const(0)), s.loc),
                While(ft, s.test, fb + [bump], s.loc)]
-        back = For(Var("_"), const(0), count, const(1), bb + bt, s.loc, reverse=False)
+        if self.loop_var is None:
+            self.loop_var = "_" if "_" not in self.names.taken else self.names.fresh("iteration")
+            self.names.reserve(self.loop_var)
+        back = For(Var(self.loop_var), const(0), count, const(1), bb + bt, s.loc, reverse=False)
         return fwd, bt + [back, restore]
 
     def check_mutation(self, s):
@@ -325,11 +340,15 @@ class Reverse:
         if not (isinstance(src, Var)):
             raise UnsupportedError("diffc cannot differentiate this unpacking", s.loc)
         out = []
+        targets = {t.name for t in s.targets}
         if src.name in self.active:
             items = [Var(self.adj(t.name)) if t.name in self.active else ZERO for t in s.targets]
-            out.append(AddTo(self.adj(src.name), SeqLit("tuple", items), None, loc=s.loc))
+            if src.name in targets:   # x, y = x: the old x's adjoint is exactly (dx, dy)
+                out.append(Assign([Var(self.adj(src.name))], SeqLit("tuple", items), s.loc))
+            else:
+                out.append(AddTo(self.adj(src.name), SeqLit("tuple", items), None, loc=s.loc))
         for t in s.targets:
-            if t.name in self.active:
+            if t.name in self.active and t.name != src.name:
                 out.append(Assign([Var(self.adj(t.name))], AtomExpr(ZERO), s.loc))
         return out
 
@@ -356,6 +375,9 @@ class Reverse:
             call = Assign(tmps, Call(Generated(bwd_name), bwd_name, [saved, Var(dy)]), s.loc)
             call.linear_in = dy
             bwd.append(call)
+            self.call_results.append(({t.name for t in tmps}, dy))
+        # reset first: in `x = helper(x)` the argument's adjoint is the target's
+        bwd.append(Assign([Var(dy)], AtomExpr(ZERO), s.loc))
         for p, t in zip(params, tmps):
             a = bound[p]
             if isinstance(a, SeqLit):
@@ -365,7 +387,6 @@ class Reverse:
                             f"{self.helper['seq_item']}({t.name}, {i})", {t.name}), t.name, loc=s.loc))
             elif self.is_active(a):
                 bwd.append(AddTo(self.adj(a.name), AtomExpr(t), t.name, loc=s.loc))
-        bwd.append(Assign([Var(dy)], AtomExpr(ZERO), s.loc))
         return fwd, bwd + [restore2] + restores
 
 

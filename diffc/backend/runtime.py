@@ -308,8 +308,10 @@ def _check_shape(g, shape):
         except ValueError:
             ok = False
         if not ok:
-            raise ValueError(f"diffc internal error: adjoint of shape {gs} "
-                             f"for an argument of shape {shape}")
+            raise DiffcError(f"the gradient came out with shape {gs} for an argument of shape "
+                             f"{shape}", hint="this happens when lists are added or repeated "
+                             "with + or *, which diffc does not differentiate yet; otherwise it "
+                             "is a diffc bug: please report it")
 
 
 def _check_real(g):
@@ -409,12 +411,12 @@ def check_cotangent(ct, ans, fname):
                          f"{_shape(ans)}", hint="pass a cotangent shaped like the output")
 
 
-def check_inplace(z, name, others, scope, where):
+def check_inplace(z, name, others, scope, module_scope, where):
     """Refuse ``z op= v`` when ``z`` is an array sharing memory with another variable."""
     if not isinstance(z, np.ndarray):
         return
     for other in others:
-        o = scope.get(other)
+        o = scope[other] if other in scope else module_scope.get(other)
         if isinstance(o, np.ndarray) and np.may_share_memory(z, o):
             raise DiffcError(
                 f"{where}: `{name} op= ...` updates the array {name} in place, and {name} shares "

@@ -7,25 +7,21 @@ a reshape, a call result, or another parameter), the statement is preceded by
 a check that raises instead of computing a different result::
 
     z = y                       z = y
-    z += 1.0          ==>       check_inplace(z, 'z', ('y',), locals(), 'f.py:3')
+    z += 1.0          ==>       check_inplace(z, 'z', ('y',), locals(), globals(), 'f.py:3')
                                 z = z + 1.0
 """
 import ast
-import types
 
 import numpy as np
 
 from ..backend import runtime
-from ..ir.nodes import Assign, AtomExpr, Attribute, Call, ExprStmt, For, If, MethodRef, Raw, \
-    SeqLit, Subscript, Var, While
+from ..ir.nodes import Assign, AtomExpr, Attribute, Call, Const, ExprStmt, For, If, Raw, SeqLit, \
+    Subscript, Var, While
 from ..ir.visit import atom_reads, children
-
-VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.asarray,
-         np.real, np.imag, np.diagonal, np.swapaxes, np.atleast_1d, np.atleast_2d}
-
 
 def guard_augmented(fn_ir, namespace):
     parent = {}
+    seen = set(fn_ir.params)
 
     def find(a):
         while parent.get(a, a) != a:
@@ -33,7 +29,10 @@ def guard_augmented(fn_ir, namespace):
         return a
 
     def union(a, b):
-        parent[find(a)] = find(b)
+        seen.update((a, b))
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
 
     stmts = list(_walk(fn_ir.body))
     for s in stmts:
@@ -48,24 +47,36 @@ def guard_augmented(fn_ir, namespace):
                 union(t.name, s.targets[0].name)
     for p in fn_ir.params[1:]:
         union(p, fn_ir.params[0])
-    names = {n for s in stmts if isinstance(s, Assign) for n in [t.name for t in s.targets]}
-    names |= set(fn_ir.params)
+    names = seen
     check = namespace.bind("check_inplace", runtime.check_inplace)
     _insert(fn_ir.body, lambda z: sorted(n for n in names if n != z and find(n) == find(z)), check)
 
 
 def _sources(e):
-    """Variables whose memory the value of ``e`` may share."""
+    """Variables (and globals) whose memory the value of ``e`` may share.
+
+    Any call may return a view of an argument (np.flip, np.diag, a user
+    function...): the guard is a run-time memory check, so being generous
+    here costs nothing unless memory really is shared."""
+    def names(a):
+        if isinstance(a, Const) and isinstance(a.value, np.ndarray):
+            return {a.src}           # a module-level array
+        if isinstance(a, SeqLit):
+            return set().union(*(names(x) for x in a.elts)) if a.elts else set()
+        return atom_reads(a)
     if isinstance(e, AtomExpr):
-        return atom_reads(e.atom)
+        return names(e.atom)
     if isinstance(e, Subscript):
-        return atom_reads(e.value)
+        return names(e.value)
     if isinstance(e, SeqLit):
-        return atom_reads(e)
-    if isinstance(e, Call) and (e.fn in VIEWS or isinstance(e.fn, (MethodRef, types.FunctionType))):
-        return set().union(*(atom_reads(a) for a in e.args)) if e.args else set()
+        return names(e)
+    if isinstance(e, Call):
+        out = set()
+        for a in list(e.args) + list(e.kwargs.values()):
+            out |= names(a)
+        return out
     if isinstance(e, Attribute):
-        return atom_reads(e.value)
+        return names(e.value)
     return set()
 
 
@@ -87,7 +98,7 @@ def _insert(stmts, partners, check):
             others = partners(z)
             if others:
                 where = f"{s.loc.filename}:{s.loc.lineno}" if s.loc else "?"
-                src = f"{check}({z}, {z!r}, {tuple(others)!r}, locals(), {where!r})"
+                src = f"{check}({z}, {z!r}, {tuple(others)!r}, locals(), globals(), {where!r})"
                 guard = ExprStmt(Raw(ast.parse(src, mode="eval").body, frozenset({z})), s.loc)
                 stmts.insert(i, guard)
                 i += 1

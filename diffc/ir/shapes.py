@@ -27,7 +27,9 @@ _SCALAR_TYPES = (int, float, bool, complex, np.number, np.bool_)
 
 def _is_elementwise(fn):
     import builtins
-    return isinstance(fn, np.ufunc) or fn is builtins.abs or fn is np.where
+    if isinstance(fn, np.ufunc):
+        return fn.signature is None          # np.matmul is a generalized ufunc
+    return fn is builtins.abs or fn is np.where
 
 
 BOTTOM = "bottom"
@@ -58,8 +60,10 @@ class Shapes:
         self.fn = fn_ir
         self.defs = []          # (target, expr, in_loop, site)
         self._collect(fn_ir.body, False)
-        self.shape_tuples = {name for name, e, _, _ in self.defs
-                             if isinstance(e, Attribute) and e.attr == "shape"}
+        kinds = {}
+        for name, e, _, _ in self.defs:
+            kinds.setdefault(name, set()).add(isinstance(e, Attribute) and e.attr == "shape")
+        self.shape_tuples = {n for n, k in kinds.items() if k == {True}}
         self._solve()
 
     def _collect(self, stmts, in_loop):
