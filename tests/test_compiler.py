@@ -116,3 +116,32 @@ def or_value(a, b):
 @pytest.mark.parametrize("a,b,expected", [(0.0, 2.0, (0.0, 3.0)), (1.5, 2.0, (3.0, 0.0))])
 def test_branch_decision_survives_reassignment_of_its_test(a, b, expected):
     assert diffc.grad(or_value, wrt=(0, 1))(a, b) == pytest.approx(expected)
+
+
+def test_functions_defined_in_a_notebook_cell():
+    """IPython and Jupyter keep cell sources in linecache under made-up file names."""
+    import linecache
+    src = "import numpy as np\n\ndef cell_fn(x):\n    return np.sum(np.tanh(x) ** 2)\n"
+    filename = "<ipython-input-7-0123456789ab>"
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    namespace = {}
+    exec(compile(src, filename, "exec"), namespace)
+    f = namespace["cell_fn"]
+    x = np.array([0.3, -1.2])
+    np.testing.assert_allclose(diffc.grad(f)(x), numeric_grad(f, (x,), wrt=0), rtol=1e-6)
+    assert "cell_fn_bwd" in diffc.source(diffc.grad(f))
+
+
+def test_generated_code_shows_in_tracebacks():
+    """Generated source is registered with linecache, so tracebacks show its lines."""
+    import traceback
+    df = diffc.grad(through_log)
+    try:
+        df(np.array([1.0, 2.0]), "not a number")
+    except TypeError:
+        text = traceback.format_exc()
+    assert "through_log_fwd" in text and "<diffc-" in text
+
+
+def through_log(x, scale):
+    return np.sum(np.log(x) * scale)
