@@ -155,7 +155,7 @@ def _is_scalar_valued(e, shape_tuples):
     """Python numbers: len(...), x.ndim, x.shape[i], math.f(...), int(...), float(...)."""
     import builtins
     if isinstance(e, Call):
-        return e.fn in (builtins.len, builtins.int, builtins.float, builtins.round) or \
+        return e.fn in (builtins.len, builtins.int, builtins.float) or \
             getattr(e.fn, "__module__", None) == "math"
     if isinstance(e, Attribute):
         return e.attr in ("ndim", "size")
