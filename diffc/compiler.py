@@ -9,6 +9,7 @@ calls with active arguments) the pipeline runs as a flat list of stages::
     KnownZeros, dead_code   clean the backward code
     init_zeros              start adjoints read before they are written at 0.0
     record                  keep the saves the backward code needs, as pushes/pops
+    hoist_invariants        compute loop-invariant values once, before backward loops
     function_src            IR -> Python source
 
 The module's source is compiled once, registered with ``linecache`` (so
@@ -31,6 +32,7 @@ from .ir.nodes import Assign, AtomExpr, Raw, Return, SeqLit, Var
 from .ir.names import NameGen
 from .opt.copyprop import copy_propagation
 from .opt.dce import dead_code, drop_empty
+from .opt.licm import hoist_invariants
 from .opt.zeros import KnownZeros, _maybe_undefined_reads, init_zeros
 
 _module_ids = itertools.count()
@@ -98,8 +100,9 @@ class ModuleBuilder:
         bwd = init_zeros(bwd, adjoints, {seed})
         fwd, bwd, stacks, nones, end_defined = record(fwd, bwd, fn_ir.params, names)
         bwd = drop_empty(bwd)
+        bwd = hoist_invariants(bwd, self.ns, names)
         self._trace("to-be-recorded (forward)", spec, fwd)
-        self._trace("to-be-recorded (backward)", spec, bwd)
+        self._trace("to-be-recorded, loop-invariant code motion (backward)", spec, bwd)
         saved_name = names.fresh("saved")
         saved = sorted(_maybe_undefined_reads(bwd, {seed}) - adjoints)
         nones |= {v for v in saved if v not in end_defined and v not in stacks.values()}

@@ -145,3 +145,29 @@ def test_generated_code_shows_in_tracebacks():
 
 def through_log(x, scale):
     return np.sum(np.log(x) * scale)
+
+
+def invariant_in_loop(x, w):
+    s = x
+    for i in range(20):
+        s = np.tanh(s) * 0.9 + 0.1 * np.sin(w)
+    return np.sum(s)
+
+
+def invariant_in_nested_loops(x, w):
+    s = 0.0
+    for i in range(3):
+        for j in range(4):
+            s = s + np.sin(w) * x * j
+    return s
+
+
+@pytest.mark.parametrize("f", [invariant_in_loop, invariant_in_nested_loops])
+def test_loop_invariant_values_are_computed_once(f):
+    x, w = np.array([0.2, -0.4]), np.array([1.1, 0.3])
+    df = diffc.grad(f, wrt=(0, 1))
+    for g, k in zip(df(x, w), (0, 1)):
+        np.testing.assert_allclose(g, numeric_grad(f, (x, w), wrt=k), rtol=1e-6, atol=1e-9)
+    bwd = diffc.source(df).split("_bwd(")[1]
+    first_loop = bwd.index("for ")
+    assert bwd.index("cos_w = np.cos(w)") < first_loop
