@@ -159,7 +159,7 @@ def invariant_in_nested_loops(x, w):
     for i in range(3):
         for j in range(4):
             s = s + np.sin(w) * x * j
-    return s
+    return np.sum(s)
 
 
 @pytest.mark.parametrize("f", [invariant_in_loop, invariant_in_nested_loops])
