@@ -30,6 +30,7 @@ from .frontend import lower_function
 from .ir.activity import activity
 from .ir.nodes import Assign, AtomExpr, Raw, Return, SeqLit, Var
 from .ir.names import NameGen
+from .ir.visit import rewrite
 from .opt.copyprop import copy_propagation
 from .opt.dce import dead_code, drop_empty
 from .opt.licm import hoist_invariants
@@ -109,7 +110,8 @@ class ModuleBuilder:
         fwd = _strip_assignments(fwd, rev.counters - set(saved))
         prologue = [Assign([Var(st)], Raw(_empty_list(), frozenset())) for st in
                     sorted(stacks.values())] + none_inits(nones)
-        fwd_body = prologue + fwd + [Return(SeqLit("tuple", [ret.value, SeqLit("tuple", [Var(v) for v in saved])]))]
+        keep = SeqLit("tuple", [Var(v) for v in saved])
+        fwd_body = prologue + fwd + [Return(SeqLit("tuple", [ret.value, keep]))]
         if len(saved) == 1:
             unpack = [Assign([Var(saved[0])], _index_raw(saved_name, 0))]
         elif saved:
@@ -206,20 +208,8 @@ class ModuleBuilder:
 
 def _strip_assignments(stmts, names):
     """Remove the assignments to ``names`` (iteration counters no backward loop reads)."""
-    from .ir.nodes import For, If, While
-    out = []
-    for s in stmts:
-        if isinstance(s, Assign) and {t.name for t in s.targets} <= names:
-            continue
-        if isinstance(s, If):
-            s.body, s.orelse = _strip_assignments(s.body, names), _strip_assignments(s.orelse, names)
-        elif isinstance(s, For):
-            s.body = _strip_assignments(s.body, names)
-        elif isinstance(s, While):
-            s.test_body = _strip_assignments(s.test_body, names)
-            s.body = _strip_assignments(s.body, names)
-        out.append(s)
-    return out
+    return rewrite(stmts, lambda s: [] if isinstance(s, Assign) and
+                   {t.name for t in s.targets} <= names else [s])
 
 
 def _empty_list():

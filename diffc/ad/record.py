@@ -15,7 +15,7 @@ A variable that may be undefined at a kept push (first defined inside a
 loop) starts as ``None`` so the push is always valid.
 """
 from ..ir.nodes import Assign, AtomExpr, For, If, Pop, Push, Restore, Save, While, const
-from ..ir.visit import all_defs, atom_reads, stmt_defs, stmt_reads
+from ..ir.visit import all_defs, atom_reads, rewrite, stmt_defs, stmt_reads
 
 
 def record(fwd, bwd, params, names):
@@ -48,7 +48,7 @@ def _needed_restores(bwd):
         needed = set()
         _live(code, set(), needed)
         pruned = drop_empty(_replace(copy.deepcopy(code),
-                                     lambda s: [s] if s.id in needed else []))
+                                     lambda s, needed=needed: [s] if s.id in needed else []))
         if _count_restores(pruned) == _count_restores(code):
             return needed
         code = pruned
@@ -107,19 +107,8 @@ def _defined(stmts, md, dd, at):
 
 
 def _replace(stmts, fn):
-    out = []
-    for s in stmts:
-        if isinstance(s, (Save, Restore)):
-            out.extend(fn(s))
-            continue
-        if isinstance(s, If):
-            s.body, s.orelse = _replace(s.body, fn), _replace(s.orelse, fn)
-        elif isinstance(s, For):
-            s.body = _replace(s.body, fn)
-        elif isinstance(s, While):
-            s.test_body, s.body = _replace(s.test_body, fn), _replace(s.body, fn)
-        out.append(s)
-    return out
+    """Replace every save/restore marker ``s`` by ``fn(s)``."""
+    return rewrite(stmts, lambda s: fn(s) if isinstance(s, (Save, Restore)) else [s])
 
 
 def none_inits(names):

@@ -77,8 +77,8 @@ class Reverse:
         self.ids = itertools.count()
         self.inplace = set()     # adjoints updated in place by index_vjp
         self.counters = set()    # iteration counters added to while loops
-        self.call_results = []
-        self.loop_var = None     # the variable of backward loops that replay while loops   # (adjoints returned by a backward call, the adjoint passed in)
+        self.call_results = []   # (adjoints returned by a backward call, the adjoint passed in)
+        self.loop_var = None     # the variable of backward loops that replay while loops
         self.helper = {n: namespace.bind(n, f) for n, f in _runtime_helpers().items()}
 
     # ------------------------------------------------------------ names

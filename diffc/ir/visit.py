@@ -118,3 +118,18 @@ def all_defs(stmts):
     for s in walk(stmts):
         d |= stmt_defs(s)
     return d
+
+
+def rewrite(stmts, fn):
+    """Rebuild a statement list: each statement (its nested blocks first) becomes ``fn(s)``,
+    a list of statements (``[s]`` keeps it, ``[]`` drops it)."""
+    out = []
+    for s in stmts:
+        if isinstance(s, If):
+            s.body, s.orelse = rewrite(s.body, fn), rewrite(s.orelse, fn)
+        elif isinstance(s, For):
+            s.body = rewrite(s.body, fn)
+        elif isinstance(s, While):
+            s.test_body, s.body = rewrite(s.test_body, fn), rewrite(s.body, fn)
+        out.extend(fn(s))
+    return out

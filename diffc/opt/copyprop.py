@@ -117,7 +117,7 @@ def _rename(s, old, new):
     try:
         s.value = expr(s.value)
     except _Unsupported:
-        raise AssertionError(f"cannot rename in {s!r}")
+        raise AssertionError(f"cannot rename in {s!r}") from None
     if isinstance(s, AddTo) and s.g == old:
         s.g = new
 

@@ -6,7 +6,7 @@ computed through branches and loops (to a fixed point)::
     dt = 0.0                   (never read again)    ==>   (removed)
 """
 from ..ir.nodes import AddTo, Assign, For, If
-from ..ir.visit import atom_reads, stmt_defs, stmt_reads
+from ..ir.visit import atom_reads, rewrite, stmt_defs, stmt_reads
 
 
 def dead_code(stmts, live_out):
@@ -52,15 +52,8 @@ def drop_empty(stmts):
         for i in reversed(range(3)):       ==>    (removed)
             pass
     """
-    out = []
-    for s in stmts:
-        if isinstance(s, If):
-            s.body, s.orelse = drop_empty(s.body), drop_empty(s.orelse)
-            if not s.body and not s.orelse:
-                continue
-        elif isinstance(s, For):
-            s.body = drop_empty(s.body)
-            if not s.body:
-                continue
-        out.append(s)
-    return out
+    def keep(s):
+        if isinstance(s, If) and not s.body and not s.orelse or isinstance(s, For) and not s.body:
+            return []
+        return [s]
+    return rewrite(stmts, keep)
