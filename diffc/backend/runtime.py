@@ -71,6 +71,26 @@ def _broadcasts_to(shape, target):
         return False
 
 
+def _zero(g):
+    """Is g a scalar zero? Adjoints start as the scalar 0.0, which stands for zeros of any
+    shape; VJPs are linear in g, so a zero g gives a zero contribution."""
+    return not getattr(g, "ndim", 0) and g == 0
+
+
+def outer_vjp_a(g, a, b):
+    """Adjoint of np.outer(a, b) with respect to a."""
+    if _zero(g):
+        return 0.0
+    return np.reshape(g @ np.ravel(b), _shape(a))
+
+
+def outer_vjp_b(g, a, b):
+    """Adjoint of np.outer(a, b) with respect to b."""
+    if _zero(g):
+        return 0.0
+    return np.reshape(np.ravel(a) @ g, _shape(b))
+
+
 def unbroadcast(g, x):
     """Sum g down to the shape of x, undoing NumPy broadcasting."""
     if type(x) in _PYSCALAR:
@@ -99,6 +119,8 @@ def unbroadcast(g, x):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Adjoint of np.sum(x, axis, keepdims): g broadcast back to x's shape (maybe a read-only view)."""
+    if _zero(g):
+        return 0.0
     xs = _shape(x)
     if getattr(g, "shape", ()) == xs:
         return g
@@ -109,6 +131,8 @@ def unreduce(g, x, axis=None, keepdims=False):
 
 def mean_vjp(g, x, axis=None, keepdims=False):
     """Adjoint of np.mean(x, axis, keepdims)."""
+    if _zero(g):
+        return 0.0
     if type(x) in _PYSCALAR:
         return g
     xs = _shape(x)
@@ -118,6 +142,8 @@ def mean_vjp(g, x, axis=None, keepdims=False):
 
 def prod_vjp(g, ans, x, axis=None, keepdims=False):
     """Adjoint of np.prod(x, axis, keepdims); exact when x contains one or several zeros."""
+    if _zero(g):
+        return 0.0
     if not _shape(x):
         return g
     x = np.asarray(x)
@@ -134,6 +160,8 @@ def prod_vjp(g, ans, x, axis=None, keepdims=False):
 
 def minmax_vjp(g, ans, x, axis=None, keepdims=False):
     """Adjoint of np.max/np.min/np.amax/np.amin: g split equally among the extremal entries."""
+    if _zero(g):
+        return 0.0
     if not _shape(x):
         return g
     x = np.asarray(x)
@@ -159,6 +187,8 @@ def _matmul_2d(g, a, b):
 
 def matmul_vjp_a(g, a, b):
     """Adjoint of np.matmul(a, b) with respect to a."""
+    if _zero(g):
+        return 0.0
     g2, a2, b2 = _matmul_2d(g, a, b)
     da = np.matmul(g2, np.swapaxes(b2, -1, -2))
     if np.ndim(a) == 1:
@@ -168,6 +198,8 @@ def matmul_vjp_a(g, a, b):
 
 def matmul_vjp_b(g, a, b):
     """Adjoint of np.matmul(a, b) with respect to b."""
+    if _zero(g):
+        return 0.0
     g2, a2, b2 = _matmul_2d(g, a, b)
     db = np.matmul(np.swapaxes(a2, -1, -2), g2)
     if np.ndim(b) == 1:
@@ -177,6 +209,8 @@ def matmul_vjp_b(g, a, b):
 
 def dot_vjp_a(g, a, b):
     """Adjoint of np.dot(a, b) with respect to a."""
+    if _zero(g):
+        return 0.0
     a, b = _arr(a), _arr(b)
     if not _shape(a) or not _shape(b):
         return unbroadcast(g * b, a)
@@ -190,6 +224,8 @@ def dot_vjp_a(g, a, b):
 
 def dot_vjp_b(g, a, b):
     """Adjoint of np.dot(a, b) with respect to b."""
+    if _zero(g):
+        return 0.0
     a, b = _arr(a), _arr(b)
     if not _shape(a) or not _shape(b):
         return unbroadcast(g * a, b)
@@ -201,6 +237,8 @@ def dot_vjp_b(g, a, b):
 
 def transpose_vjp(g, axes=None):
     """Adjoint of np.transpose(x, axes): transpose g by the inverse permutation."""
+    if _zero(g):
+        return 0.0
     if axes is None:
         return np.transpose(g)
     g = np.asarray(g)
@@ -209,6 +247,8 @@ def transpose_vjp(g, axes=None):
 
 def reshape_vjp(g, x):
     """Adjoint of a reshape of x: g reshaped to x's shape."""
+    if _zero(g):
+        return 0.0
     xs = _shape(x)
     if getattr(g, "shape", ()) == xs:
         return g
@@ -232,6 +272,12 @@ def index_vjp(dx, x, idx, g):
             return dx
         except (ValueError, IndexError, TypeError):
             pass  # e.g. a read-only dx: take the general path (which re-raises real errors)
+    if isinstance(x, (list, tuple)) and isinstance(idx, (int, np.integer)):
+        # an item of a list or tuple (maybe of differently shaped values): one adjoint per item
+        if not isinstance(dx, list):
+            dx = [0.0] * len(x) if _zero(dx) else list(dx)
+        dx[idx] = dx[idx] + g
+        return dx
     xs = _shape(x)
     if not (type(dx) is np.ndarray and dx.shape == xs and dx.flags.writeable):
         if isinstance(x, np.ndarray) and x.dtype.kind in "fc":
@@ -253,11 +299,15 @@ def index_vjp(dx, x, idx, g):
 
 def stack_vjp(g, xs, axis=0):
     """Adjoint of np.stack(xs, axis): the list of len(xs) slices of g along axis."""
+    if _zero(g):
+        return [0.0] * len(xs)
     return list(np.moveaxis(np.asarray(g), axis, 0))
 
 
 def concatenate_vjp(g, xs, axis=0):
     """Adjoint of np.concatenate(xs, axis): g split into pieces shaped like each x."""
+    if _zero(g):
+        return [0.0] * len(xs)
     g = np.asarray(g)
     shapes = [_shape(x) for x in xs]
     if axis is None:
@@ -314,6 +364,14 @@ def _check_shape(g, shape):
                              "is a diffc bug: please report it")
 
 
+def _homogeneous(x):
+    try:
+        np.shape(x)
+        return True
+    except ValueError:
+        return False
+
+
 def _check_real(g):
     if np.iscomplexobj(g):
         raise DiffcError("the computation went through complex values, which diffc's derivative "
@@ -330,6 +388,13 @@ def finalize(g, x):
         _check_shape(g, ())
         _check_real(g)
         return float(g)
+    if isinstance(x, (list, tuple)) and not _homogeneous(x):
+        # differently shaped items: a list of their gradients
+        gs = [0.0] * len(x) if _zero(g) else g
+        if not isinstance(gs, (list, tuple)) or len(gs) != len(x):
+            raise DiffcError(f"cannot shape the gradient of a list of {len(x)} differently shaped "
+                             f"items", hint="pass the items as separate arguments")
+        return [finalize(gi, xi) for gi, xi in zip(gs, x)]
     if tx is complex or np.iscomplexobj(x):
         raise DiffcError("diffc differentiates real-valued arguments; this one is complex",
                          hint="split it into real and imaginary parts")
@@ -392,6 +457,8 @@ def seq_add(acc, gs):
 
 def array_vjp(g, x):
     """Adjoint of ``np.array(x)``/``np.asarray(x)``: a list for list inputs."""
+    if _zero(g):
+        return [0.0] * len(x) if isinstance(x, (list, tuple)) else 0.0
     if isinstance(x, (list, tuple)):
         return [g[i] for i in range(len(x))]
     return g
@@ -436,6 +503,8 @@ def check_sequence(seq, where):
 
 def ravel_vjp(g, a, order="C"):
     """Adjoint of np.ravel(a, order)."""
+    if _zero(g):
+        return 0.0
     if order in ("A", "K"):
         arr = np.asarray(a)
         if order == "K" and not (arr.flags.c_contiguous or arr.flags.f_contiguous):

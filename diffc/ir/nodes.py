@@ -63,7 +63,11 @@ class Const:
 
 def const(value):
     """A literal constant (numbers, strings, None, bools, Ellipsis)."""
-    return Const(value, "..." if value is Ellipsis else repr(value))
+    if value is Ellipsis:
+        return Const(value, "...")
+    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+        return Const(value, f"float({str(value)!r})")     # inf and nan have no literal
+    return Const(value, repr(value))
 
 
 # ---------------------------------------------------------------- expressions

@@ -47,7 +47,10 @@ def fmt_expr(e):
     if isinstance(e, (Var, Const, SeqLit)):
         return fmt_atom(e)
     if isinstance(e, BinOp):
-        return f"{fmt_atom(e.left)} {e.op} {fmt_atom(e.right)}"
+        left = fmt_atom(e.left)
+        if e.op == "**" and left.startswith("-"):
+            left = f"({left})"      # (-0.5) ** 2, not -(0.5 ** 2)
+        return f"{left} {e.op} {fmt_atom(e.right)}"
     if isinstance(e, UnaryOp):
         sep = " " if e.op == "not" else ""
         return f"{e.op}{sep}{fmt_atom(e.operand)}"

@@ -10,7 +10,8 @@ import operator
 import numpy as np
 
 from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b, matmul_vjp_a,
-                               matmul_vjp_b, mean_vjp, minmax_vjp, power_vjp_base,
+                               matmul_vjp_b, mean_vjp, minmax_vjp, outer_vjp_a, outer_vjp_b,
+                               power_vjp_base,
                                power_vjp_exponent, prod_vjp, ravel_vjp, reshape_vjp, stack_vjp,
                                transpose_vjp, unbroadcast, unreduce)
 from ..ir.nodes import MethodRef
@@ -216,8 +217,7 @@ def _(g, ans, a, b):
 
 @defvjp(np.outer)
 def _(g, ans, a, b):
-    return (np.reshape(g @ np.ravel(b), np.shape(a)),
-            np.reshape(np.ravel(a) @ g, np.shape(b)))
+    return outer_vjp_a(g, a, b), outer_vjp_b(g, a, b)
 
 
 # ---------------------------------------------------------------- reductions
