@@ -217,3 +217,42 @@ def add_a_list_to_itself(x):
 def test_review_findings_refused(f, args, match):
     with pytest.raises(diffc.DiffcError, match=match):
         diffc.grad(f)(*args)
+
+
+# ---------------------------------------------------------------- found by the random-program tester
+
+def power_of_negative_literal(x):
+    return x * (-0.07) ** 2          # was printed as -0.07 ** 2 == -(0.07 ** 2)
+
+
+def zero_adjoint_meets_concatenate(x0, x1, x2):
+    x1 = np.multiply(np.concatenate([x1, x1[:, 2::1]], axis=1), x2[:, 3::3])
+    if True:
+        x2, x1 = (x1, x0)            # the concatenation's result is never used: its adjoint is 0
+    return np.sum(x1)
+
+
+def zero_adjoint_meets_matmul(a, b):
+    y = a @ b
+    if np.sum(a) > 100.0:            # never taken: dy stays 0.0
+        return np.sum(y)
+    return np.sum(a * 2.0)
+
+
+def view_of_a_temporary_updated_in_place(x):
+    z = np.tanh(x)[0:2]              # z views a temporary nobody else can see
+    z += 1.0
+    return np.sum(z * x[0:2])
+
+
+M34 = np.arange(12.0).reshape(3, 4) / 10.0
+
+
+@pytest.mark.parametrize("f,args,wrt", [
+    (power_of_negative_literal, (1.3,), 0),
+    (zero_adjoint_meets_concatenate, (M34[:, :4] + 1, M34 + 0.5, M34 - 0.2), (0, 1, 2)),
+    (zero_adjoint_meets_matmul, (M34, M34.T), (0, 1)),
+    (view_of_a_temporary_updated_in_place, (np.array([0.2, -0.5, 0.9]),), 0),
+])
+def test_fuzzer_findings(f, args, wrt):
+    check_grad(f, args, wrt=wrt)

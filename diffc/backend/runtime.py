@@ -71,22 +71,55 @@ def _broadcasts_to(shape, target):
         return False
 
 
-def _zero(g):
-    """Is g a scalar zero? Adjoints start as the scalar 0.0, which stands for zeros of any
-    shape; VJPs are linear in g, so a zero g gives a zero contribution."""
-    return not getattr(g, "ndim", 0) and g == 0
+def _zero(g, size=None):
+    """Is g a zero adjoint? Adjoints start as the scalar 0.0, which stands for zeros of any
+    shape; multiplied by a smaller operand it stays all zero but smaller than the value it
+    belongs to, so an array adjoint with fewer than ``size`` elements is zero too. VJPs are
+    linear in g: a zero g gives a zero contribution."""
+    if not getattr(g, "ndim", 0):
+        return g == 0
+    return size is not None and g.size < size
+
+
+def _size(shape):
+    return math.prod(shape)
+
+
+def _reduced_size(x, axis, keepdims=False):
+    xs = _shape(x)
+    if axis is None:
+        return 1
+    return _size(xs) // max(1, _size(xs[a] for a in _axes(axis, len(xs))))
+
+
+def _matmul_size(a, b):
+    sa, sb = _shape(a), _shape(b)
+    if len(sa) == 1 and len(sb) == 1:
+        return 1
+    if len(sa) == 1:
+        return _size(sb[:-2]) * sb[-1]
+    if len(sb) == 1:
+        return _size(sa[:-1])
+    return _size(np.broadcast_shapes(sa[:-2], sb[:-2])) * sa[-2] * sb[-1]
+
+
+def _dot_size(a, b):
+    sa, sb = _shape(a), _shape(b)
+    if not sa or not sb:
+        return max(_size(sa), _size(sb))
+    return _size(sa[:-1]) * (_size(sb[:-2]) * sb[-1] if len(sb) > 1 else 1)
 
 
 def outer_vjp_a(g, a, b):
     """Adjoint of np.outer(a, b) with respect to a."""
-    if _zero(g):
+    if _zero(g, _size(_shape(a)) * _size(_shape(b))):
         return 0.0
     return np.reshape(g @ np.ravel(b), _shape(a))
 
 
 def outer_vjp_b(g, a, b):
     """Adjoint of np.outer(a, b) with respect to b."""
-    if _zero(g):
+    if _zero(g, _size(_shape(a)) * _size(_shape(b))):
         return 0.0
     return np.reshape(np.ravel(a) @ g, _shape(b))
 
@@ -108,7 +141,9 @@ def unbroadcast(g, x):
     ax = tuple(-i for i in range(1, min(len(gs), len(xs)) + 1) if xs[-i] == 1 and gs[-i] != 1)
     if ax:
         g = np.sum(g, axis=ax, keepdims=True)
-    if np.shape(g) != xs and not _broadcasts_to(np.shape(g), xs):
+    if np.shape(g) != xs and _broadcasts_to(np.shape(g), xs):
+        return np.broadcast_to(g, xs)    # a zero adjoint smaller than x
+    if np.shape(g) != xs:
         raise DiffcError(
             f"an operation produced a value of shape {gs} from an operand of shape {xs} without "
             f"broadcasting" + (" (adding lists concatenates them, which diffc does not "
@@ -119,7 +154,7 @@ def unbroadcast(g, x):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Adjoint of np.sum(x, axis, keepdims): g broadcast back to x's shape (maybe a read-only view)."""
-    if _zero(g):
+    if _zero(g, _reduced_size(x, axis)):
         return 0.0
     xs = _shape(x)
     if getattr(g, "shape", ()) == xs:
@@ -131,7 +166,7 @@ def unreduce(g, x, axis=None, keepdims=False):
 
 def mean_vjp(g, x, axis=None, keepdims=False):
     """Adjoint of np.mean(x, axis, keepdims)."""
-    if _zero(g):
+    if _zero(g, _reduced_size(x, axis)):
         return 0.0
     if type(x) in _PYSCALAR:
         return g
@@ -142,7 +177,7 @@ def mean_vjp(g, x, axis=None, keepdims=False):
 
 def prod_vjp(g, ans, x, axis=None, keepdims=False):
     """Adjoint of np.prod(x, axis, keepdims); exact when x contains one or several zeros."""
-    if _zero(g):
+    if _zero(g, _reduced_size(x, axis)):
         return 0.0
     if not _shape(x):
         return g
@@ -160,7 +195,7 @@ def prod_vjp(g, ans, x, axis=None, keepdims=False):
 
 def minmax_vjp(g, ans, x, axis=None, keepdims=False):
     """Adjoint of np.max/np.min/np.amax/np.amin: g split equally among the extremal entries."""
-    if _zero(g):
+    if _zero(g, _reduced_size(x, axis)):
         return 0.0
     if not _shape(x):
         return g
@@ -187,7 +222,7 @@ def _matmul_2d(g, a, b):
 
 def matmul_vjp_a(g, a, b):
     """Adjoint of np.matmul(a, b) with respect to a."""
-    if _zero(g):
+    if _zero(g, _matmul_size(a, b)):
         return 0.0
     g2, a2, b2 = _matmul_2d(g, a, b)
     da = np.matmul(g2, np.swapaxes(b2, -1, -2))
@@ -198,7 +233,7 @@ def matmul_vjp_a(g, a, b):
 
 def matmul_vjp_b(g, a, b):
     """Adjoint of np.matmul(a, b) with respect to b."""
-    if _zero(g):
+    if _zero(g, _matmul_size(a, b)):
         return 0.0
     g2, a2, b2 = _matmul_2d(g, a, b)
     db = np.matmul(np.swapaxes(a2, -1, -2), g2)
@@ -209,7 +244,7 @@ def matmul_vjp_b(g, a, b):
 
 def dot_vjp_a(g, a, b):
     """Adjoint of np.dot(a, b) with respect to a."""
-    if _zero(g):
+    if _zero(g, _dot_size(a, b)):
         return 0.0
     a, b = _arr(a), _arr(b)
     if not _shape(a) or not _shape(b):
@@ -224,7 +259,7 @@ def dot_vjp_a(g, a, b):
 
 def dot_vjp_b(g, a, b):
     """Adjoint of np.dot(a, b) with respect to b."""
-    if _zero(g):
+    if _zero(g, _dot_size(a, b)):
         return 0.0
     a, b = _arr(a), _arr(b)
     if not _shape(a) or not _shape(b):
@@ -247,7 +282,7 @@ def transpose_vjp(g, axes=None):
 
 def reshape_vjp(g, x):
     """Adjoint of a reshape of x: g reshaped to x's shape."""
-    if _zero(g):
+    if _zero(g, _size(_shape(x))):
         return 0.0
     xs = _shape(x)
     if getattr(g, "shape", ()) == xs:
@@ -299,14 +334,14 @@ def index_vjp(dx, x, idx, g):
 
 def stack_vjp(g, xs, axis=0):
     """Adjoint of np.stack(xs, axis): the list of len(xs) slices of g along axis."""
-    if _zero(g):
+    if _zero(g, len(xs) * _size(_shape(xs[0])) if len(xs) else 0):
         return [0.0] * len(xs)
     return list(np.moveaxis(np.asarray(g), axis, 0))
 
 
 def concatenate_vjp(g, xs, axis=0):
     """Adjoint of np.concatenate(xs, axis): g split into pieces shaped like each x."""
-    if _zero(g):
+    if _zero(g, sum(_size(_shape(x)) for x in xs)):
         return [0.0] * len(xs)
     g = np.asarray(g)
     shapes = [_shape(x) for x in xs]
@@ -503,7 +538,7 @@ def check_sequence(seq, where):
 
 def ravel_vjp(g, a, order="C"):
     """Adjoint of np.ravel(a, order)."""
-    if _zero(g):
+    if _zero(g, _size(_shape(a))):
         return 0.0
     if order in ("A", "K"):
         arr = np.asarray(a)

@@ -24,12 +24,13 @@ def lower_function(fn, namespace):
     parsed = parse_function(fn)
     resolver = Resolver(fn)
     fdef = parsed.node
-    names = NameGen(all_names(fdef), namespace.objs)
+    user_names = all_names(fdef)
+    names = NameGen(user_names, namespace.objs)
     ForToRange(resolver, function_locals(fdef), names, parsed).visit(fdef)
     RemoveJumps(names).run(fdef)
     local_names = function_locals(fdef)
     namespace.avoid |= local_names
     lowerer = Lowerer(parsed, resolver, names, namespace, local_names)
     fn_ir = lowerer.function()
-    guard_augmented(fn_ir, namespace)
+    guard_augmented(fn_ir, namespace, user_names)
     return fn_ir, names

@@ -19,7 +19,9 @@ from ..ir.nodes import Assign, AtomExpr, Attribute, Call, Const, ExprStmt, For, 
     Subscript, Var, While
 from ..ir.visit import atom_reads, children
 
-def guard_augmented(fn_ir, namespace):
+def guard_augmented(fn_ir, namespace, user_names):
+    """``user_names``: the names in the function's source. Temporaries the compiler made
+    cannot be observed after the update, so sharing memory with them is harmless."""
     parent = {}
     seen = set(fn_ir.params)
 
@@ -49,7 +51,9 @@ def guard_augmented(fn_ir, namespace):
         union(p, fn_ir.params[0])
     names = seen
     check = namespace.bind("check_inplace", runtime.check_inplace)
-    _insert(fn_ir.body, lambda z: sorted(n for n in names if n != z and find(n) == find(z)), check)
+    visible = (names & set(user_names)) | set(fn_ir.params)
+    _insert(fn_ir.body, lambda z: sorted(n for n in visible if n != z and find(n) == find(z)),
+            check)
 
 
 def _sources(e):
