@@ -1,0 +1,96 @@
+"""python -m tests.fuzz --n 10000 --seed S [--jobs 2] [--shrink]
+
+Generates N random programs (seeds S .. S+N-1), checks diffc's gradients
+against finite differences, prints a summary (counts per class, time,
+refusal kinds) and every failure; with --shrink failures are shrunk and
+printed as ready-to-paste pytest regression tests.
+"""
+import argparse
+import sys
+import time
+
+from .runner import Summary, failure_report, run_many, shrink_many
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m tests.fuzz", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1000, help="number of programs (default 1000)")
+    ap.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    ap.add_argument("--seeds", type=str, default=None,
+                    help="comma-separated explicit seeds (overrides --n/--seed)")
+    ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    ap.add_argument("--shrink", action="store_true", help="shrink failures to minimal regression tests")
+    ap.add_argument("--shrink-seconds", type=float, default=60.0,
+                    help="time budget per shrink (default 60)")
+    ap.add_argument("--per-kind", type=int, default=3,
+                    help="shrink at most this many failures per kind; 0 = all (default 3)")
+    ap.add_argument("--show", action="store_true", help="print the program of every sample checked")
+    ap.add_argument("--findings", type=str, default=None,
+                    help="append the failure reports (markdown) to this file")
+    a = ap.parse_args(argv)
+
+    seeds = [int(s) for s in a.seeds.split(",")] if a.seeds else list(range(a.seed, a.seed + a.n))
+    t0 = time.time()
+    last = [0.0]
+
+    def progress(done, total):
+        if sys.stderr.isatty() and time.time() - last[0] > 1.0:
+            last[0] = time.time()
+            print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+
+    outcomes = run_many(seeds, jobs=a.jobs, progress=progress)
+    if sys.stderr.isatty():
+        print("\r", end="", file=sys.stderr)
+    summary = Summary(outcomes, time.time() - t0)
+    print(summary.text())
+    if a.show:
+        for o in outcomes:
+            print(f"--- seed {o.seed}: {o.cls} {o.kind}")
+            if o.program is not None:
+                print(o.program.source)
+    failures = summary.failures()
+    if not failures:
+        return 0
+    print()
+    print(f"{len(failures)} failures:")
+    reports = []
+    to_shrink = []
+    if a.shrink:
+        per = {}
+        for o in failures:
+            if o.cls == "INVALID":
+                continue
+            k = (o.cls, o.kind)
+            per[k] = per.get(k, 0) + 1
+            if a.per_kind == 0 or per[k] <= a.per_kind:
+                to_shrink.append(o.seed)
+        t1 = time.time()
+        shrunk = shrink_many(to_shrink, jobs=a.jobs, seconds=a.shrink_seconds)
+        print(f"(shrunk {len(to_shrink)} failures in {time.time() - t1:.1f}s)")
+    else:
+        shrunk = {}
+    for o in failures:
+        if o.seed in shrunk:
+            orig, r = shrunk[o.seed]
+            reports.append(failure_report(o.seed, orig, r))
+        elif a.shrink:
+            reports.append(f"### seed {o.seed}: {o.cls}: {o.kind} (not shrunk: enough of this kind; "
+                           f"rerun with --seeds {o.seed} --shrink)")
+        elif o.cls == "INVALID":
+            src = o.program.source if o.program is not None else ""
+            reports.append(f"### seed {o.seed}: INVALID: {o.kind}\n```\n{src}\n{o.msg}\n```")
+        else:
+            reports.append(failure_report(o.seed, o, None))
+    text = "\n\n".join(reports)
+    print(text)
+    if a.findings:
+        with open(a.findings, "a") as fh:
+            fh.write(f"\n\n## fuzz run: seeds {seeds[0]}..{seeds[-1]} ({len(seeds)} programs)\n\n")
+            fh.write("```\n" + summary.text() + "\n```\n\n")
+            fh.write(text + "\n")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

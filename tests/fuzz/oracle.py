@@ -1,0 +1,649 @@
+"""The oracle: diffc's reverse-mode gradient against central finite differences.
+
+``evaluate(program)`` checks one (program, inputs) pair and returns an
+:class:`Outcome`:
+
+* ``OK``       gradient, value, types and shapes all agree;
+* ``WRONG``    a silently wrong result (gradient beyond rtol 1e-5 / atol 1e-7
+               times the scale of the problem, value, gradient dtype/shape,
+               non-finite gradient, a modified argument);
+* ``CRASH``    any exception other than ``diffc.DiffcError`` (build or call),
+               or a build/call that does not finish in time;
+* ``REFUSED``  a ``DiffcError`` (not a failure; counted by message kind);
+* ``INVALID``  the generator's fault (the primal raised, or the generator did);
+* ``REJECT``   the sample is not a fair finite-difference test (a comparison,
+               max/min or abs too close to its switching point, a branch that
+               flips under the FD step, overflow, FD unstable between eps=1e-5
+               and eps=1e-6...). ``run_seed`` then draws another sample.
+
+Smoothness is checked by running an *instrumented* copy of the program (an
+AST rewrite of the same source): every comparison, ``np.maximum``/``minimum``,
+``max``/``min``, ``abs`` and ``max``/``min`` reduction records its margin
+and its decision; the decisions must be identical at the point and at every
+FD evaluation, and margins must exceed ``MARGIN`` (relative).
+"""
+import ast
+import importlib.util
+import itertools
+import linecache
+import math
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+
+import numpy as np
+
+import diffc
+
+from .gen import generate_one
+
+MARGIN = 1e-3
+RTOL, ATOL = 1e-5, 1e-7
+EPS1, EPS2 = 1e-5, 1e-6
+MAX_ATTEMPTS = 8        # programs per seed
+MAX_DRAWS = 3           # input draws per program
+TIMEOUT = 20.0          # seconds for diffc build + call
+MAX_INTERMEDIATE = 1e6  # larger intermediates may cancel and fool finite differences
+PRIMAL_TIMEOUT = 10.0   # seconds for the primal run (+ FD); the shrinker lowers it
+
+
+class Outcome:
+    def __init__(self, cls, kind="", msg="", detail="", program=None):
+        self.cls = cls
+        self.kind = kind
+        self.msg = msg
+        self.detail = detail
+        self.program = program
+        self.rejects = {}
+        self.seconds = 0.0
+        self.shrunk = None      # shrunk Program, filled by the shrinker
+
+    def signature(self):
+        return (self.cls, self.kind)
+
+    def __repr__(self):
+        return f"Outcome({self.cls}, {self.kind!r})"
+
+
+# ---------------------------------------------------------------- loading
+_tmpdir = None
+_counter = itertools.count()
+
+
+def _dir():
+    global _tmpdir
+    if _tmpdir is None:
+        _tmpdir = tempfile.mkdtemp(prefix="diffc_fuzz_")
+        import atexit
+        atexit.register(shutil.rmtree, _tmpdir, True)
+    return _tmpdir
+
+
+class Loaded:
+    """The program as a real module (what diffc reads) and an instrumented twin."""
+
+    def __init__(self, source, fname="f"):
+        self.path = os.path.join(_dir(), f"fz_{os.getpid()}_{next(_counter)}.py")
+        with open(self.path, "w") as fh:
+            fh.write(source)
+        name = os.path.splitext(os.path.basename(self.path))[0]
+        spec = importlib.util.spec_from_file_location(name, self.path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        self.module = mod
+        self.f = getattr(mod, fname)
+        tree = Instrument().visit(ast.parse(source))
+        ast.fix_missing_locations(tree)
+        self.tracer = Tracer()
+        ns = {"__name__": name + "_instr", "_fz": self.tracer}
+        exec(compile(tree, self.path + "<instrumented>", "exec"), ns)
+        self.fi = ns[fname]
+
+    def close(self):
+        linecache.cache.pop(self.path, None)
+        try:
+            os.remove(self.path)
+        except OSError:
+            pass
+
+
+# --------------------------------------------------------- instrumentation
+_OPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+_PAIR = {"maximum", "minimum", "fmax", "fmin"}
+_RED = {"max", "amax", "min", "amin"}
+
+
+def _np_attr(node):
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "np":
+        return node.attr
+    return None
+
+
+class Instrument(ast.NodeTransformer):
+    """Route comparisons and kinks through the tracer ``_fz``."""
+
+    def __init__(self):
+        self.site = 0
+
+    def _hook(self, method, args, keywords=()):
+        self.site += 1
+        return ast.Call(func=ast.Attribute(value=ast.Name("_fz", ast.Load()), attr=method, ctx=ast.Load()),
+                        args=[ast.Constant(self.site)] + list(args), keywords=list(keywords))
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        parts = []
+        left = node.left
+        for op, right in zip(node.ops, node.comparators):
+            if type(op) in _OPS:
+                parts.append(self._hook("cmp", [left, ast.Constant(_OPS[type(op)]), right]))
+            else:
+                parts.append(ast.Compare(left=left, ops=[op], comparators=[right]))
+            left = right
+        if len(parts) == 1:
+            return parts[0]
+        return ast.BoolOp(op=ast.And(), values=parts)
+
+    def _mag(self, node):
+        return ast.Call(func=ast.Attribute(value=ast.Name("_fz", ast.Load()), attr="mag", ctx=ast.Load()),
+                        args=[node], keywords=[])
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        return self._mag(node)
+
+    def visit_Call(self, node):
+        return self._mag(self._visit_call(node))
+
+    def _visit_call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        a = _np_attr(f)
+        if a in _PAIR and len(node.args) == 2 and not node.keywords:
+            return self._hook("pair", [f] + node.args)
+        if isinstance(f, ast.Name) and f.id in ("max", "min") and len(node.args) == 2 and not node.keywords:
+            return self._hook("pair", [f] + node.args)
+        if (a in ("abs", "absolute") or isinstance(f, ast.Name) and f.id == "abs") and len(node.args) == 1:
+            return self._hook("absf", [f] + node.args)
+        if a in _RED and node.args:
+            return self._hook("red", [ast.Constant(a.lstrip("a")), f] + node.args, node.keywords)
+        if isinstance(f, ast.Attribute) and a is None and f.attr in ("max", "min"):
+            return self._hook("redm", [ast.Constant(f.attr), f.value] + node.args, node.keywords)
+        return node
+
+
+def _is_float(x):
+    if isinstance(x, float):
+        return True
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.dtype.kind == "f"
+    return False
+
+
+def _key(x):
+    a = np.asarray(x)
+    return (a.shape, a.tobytes())
+
+
+_PYOPS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+          ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
+
+
+class Tracer:
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.sig = []
+        self.margin = math.inf
+        self.maxabs = 0.0
+
+    def mag(self, v):
+        """Record the magnitude of an intermediate value (cancellation guard)."""
+        if isinstance(v, (float, np.ndarray, np.generic)) and not isinstance(v, (bool, np.bool_)):
+            a = np.asarray(v)
+            if a.dtype.kind in "fiuc" and a.size:
+                m = float(np.max(np.abs(a)))
+                if not m <= self.maxabs:
+                    self.maxabs = m
+        elif isinstance(v, (tuple, list)) and len(v) < 50:
+            for x in v:
+                if isinstance(x, (float, np.ndarray, np.generic)):
+                    self.mag(x)
+        return v
+
+    def _gap(self, a, b):
+        if not (_is_float(a) or _is_float(b)):
+            return
+        try:
+            a = np.asarray(a, dtype=np.float64)
+            b = np.asarray(b, dtype=np.float64)
+            d = np.abs(a - b)
+            scale = np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
+        except (TypeError, ValueError):
+            return
+        rel = (d / scale)[d > 0]
+        if rel.size:
+            self.margin = min(self.margin, float(rel.min()))
+
+    def cmp(self, site, a, op, b):
+        res = _PYOPS[op](a, b)
+        self._gap(a, b)
+        self.sig.append((site, _key(res)))
+        return res
+
+    def pair(self, site, fn, a, b):
+        res = fn(a, b)
+        self._gap(a, b)
+        self.sig.append((site, _key(np.asarray(a) >= np.asarray(b))))
+        return res
+
+    def absf(self, site, fn, x):
+        res = fn(x)
+        self._gap(x, 0.0)
+        self.sig.append((site, _key(np.asarray(x) >= 0)))
+        return res
+
+    def _red(self, site, which, a, args, kw):
+        axis = kw.get("axis", args[0] if args else None)
+        a = np.asarray(a, dtype=np.float64)
+        if a.ndim == 0 or a.size <= 1:
+            return
+        if axis is None:
+            flat = a.reshape(1, -1)
+        else:
+            axes = tuple(ax % a.ndim for ax in (axis if isinstance(axis, tuple) else (axis,)))
+            rest = [i for i in range(a.ndim) if i not in axes]
+            t = np.transpose(a, rest + list(axes))
+            k = int(np.prod([a.shape[i] for i in axes]))
+            flat = t.reshape(-1, k)
+        s = np.sort(flat, axis=1)
+        if which == "max":
+            gaps = s[:, -1:] - s[:, :-1]
+            top = s[:, -1:]
+        else:
+            gaps = s[:, 1:] - s[:, :1]
+            top = s[:, :1]
+        scale = np.maximum(1.0, np.abs(top))
+        rel = (gaps / scale)[gaps > 0]
+        if rel.size:
+            self.margin = min(self.margin, float(rel.min()))
+        arg = np.argmax(flat, axis=1) if which == "max" else np.argmin(flat, axis=1)
+        self.sig.append((site, _key(arg)))
+
+    def red(self, site, which, fn, a, *args, **kw):
+        res = fn(a, *args, **kw)
+        self._red(site, which, a, args, kw)
+        return res
+
+    def redm(self, site, which, obj, *args, **kw):
+        res = getattr(obj, which)(*args, **kw)
+        self._red(site, which, obj, args, kw)
+        return res
+
+
+# --------------------------------------------------------------- helpers
+def copy_args(args):
+    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+
+
+def same_args(a, b):
+    for x, y in zip(a, b):
+        if isinstance(x, np.ndarray):
+            if not (isinstance(y, np.ndarray) and x.dtype == y.dtype and x.shape == y.shape
+                    and np.array_equal(x, y)):
+                return False
+        elif type(x) is not type(y) or x != y:
+            return False
+    return True
+
+
+_NAME_RE = re.compile(r"\b(?:[vxrhktiabcdq]\d*|scale|n|f)\b")
+
+
+def norm_msg(msg):
+    """A message with variable names, numbers and paths abstracted (a 'kind')."""
+    msg = msg.strip().splitlines()[0] if msg.strip() else ""
+    msg = re.sub(r"/[^\s:]*\.py(:\d+)*(:\d+)?", "<file>", msg)
+    msg = re.sub(r"\bfz_\d+_\d+\b", "M", msg)
+    msg = re.sub(r"\b[vxrhktiq]\d+\b", "V", msg)
+    msg = re.sub(r"(?<=_)([vxrhktiq])\d+\b", r"\1N", msg)
+    msg = re.sub(r"\b([vxrhktiq])\d+(?=_)", r"\1N", msg)
+    msg = re.sub(r"\b\d+(\.\d+)?\b", "N", msg)
+    msg = re.sub(r"\b\w*_\w*\b", lambda m: re.sub(r"\d+", "N", m.group(0)), msg)
+    return msg[:160]
+
+
+def _diffc_frame(tb):
+    """'file.py:function' of the innermost traceback frame inside diffc."""
+    last = None
+    for fs in traceback.extract_tb(tb):
+        if os.sep + "diffc" + os.sep in fs.filename:
+            last = fs
+    if last is None:
+        fs = traceback.extract_tb(tb)
+        if not fs:
+            return "?"
+        last = fs[-1]
+        if last.filename.startswith("<diffc") or "diffc" in last.filename:
+            return f"generated:{last.name}"
+        return f"{os.path.basename(last.filename)}:{last.name}"
+    rel = last.filename.split(os.sep + "diffc" + os.sep, 1)[1]
+    return f"diffc/{rel}:{last.name}"
+
+
+def classify_exc(e, phase):
+    if isinstance(e, diffc.DiffcError):
+        m = getattr(e, "message", str(e))
+        return Outcome("REFUSED", f"{type(e).__name__}: {norm_msg(m)}", msg=str(e))
+    if isinstance(e, _Timeout):
+        return Outcome("CRASH", f"timeout at {phase}", msg=f"diffc {phase} took more than {TIMEOUT}s")
+    where = _diffc_frame(e.__traceback__)
+    first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    return Outcome("CRASH", f"{phase}: {type(e).__name__}: {norm_msg(first)} @ {where}",
+                   msg="".join(traceback.format_exception(type(e), e, e.__traceback__))[-3000:])
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Timeout()
+
+
+class time_limit:
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __enter__(self):
+        self.ok = hasattr(signal, "setitimer") and \
+            __import__("threading").current_thread() is __import__("threading").main_thread()
+        if self.ok:
+            self.old = signal.signal(signal.SIGALRM, _alarm)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc):
+        if self.ok:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old)
+        return False
+
+
+def _scalar(v):
+    a = np.asarray(v)
+    if a.ndim != 0 or a.dtype.kind not in "fiu":
+        raise ValueError(f"not a real scalar: {type(v).__name__} {a.shape}")
+    return float(a)
+
+
+# ---------------------------------------------------------------- the check
+def primal(loaded, args):
+    """Instrumented run: (value, signature, margin); raises on FP errors."""
+    t = loaded.tracer
+    t.reset()
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        v = loaded.fi(*copy_args(args))
+    return v, list(t.sig), t.margin, t.maxabs
+
+
+def fd_grads(loaded, args, wrt, base_sig):
+    """Central differences (eps 1e-5 and 1e-6) for each float argument in wrt.
+    Returns (grads5, grads6) or raises _Reject."""
+    g5, g6 = [], []
+    for i in wrt:
+        x = args[i]
+        out = []
+        for eps in (EPS1, EPS2):
+            if isinstance(x, np.ndarray):
+                g = np.zeros(x.shape)
+                for k in np.ndindex(*x.shape):
+                    vals = []
+                    for sgn in (1, -1):
+                        a = list(args)
+                        xp = x.copy()
+                        xp[k] += sgn * eps
+                        a[i] = xp
+                        vals.append(_fd_eval(loaded, a, base_sig))
+                    g[k] = (vals[0] - vals[1]) / (2 * eps)
+            else:
+                vals = []
+                for sgn in (1, -1):
+                    a = list(args)
+                    a[i] = x + sgn * eps
+                    vals.append(_fd_eval(loaded, a, base_sig))
+                g = (vals[0] - vals[1]) / (2 * eps)
+            out.append(g)
+        g5.append(out[0])
+        g6.append(out[1])
+    return g5, g6
+
+
+class _Reject(Exception):
+    pass
+
+
+def _fd_eval(loaded, a, base_sig):
+    try:
+        v, sig, _, _ = primal(loaded, a)
+    except FloatingPointError:
+        raise _Reject("fp error under FD") from None
+    if sig != base_sig:
+        raise _Reject("branch flips under FD")
+    return _scalar(v)
+
+
+def _close(ad, fd, scale, rtol=RTOL, atol=ATOL):
+    ad = np.asarray(ad, dtype=np.float64)
+    fd = np.asarray(fd, dtype=np.float64)
+    return bool(np.all(np.abs(ad - fd) <= atol * scale + rtol * np.abs(fd)))
+
+
+def _fmt(x):
+    if isinstance(x, np.ndarray):
+        return np.array2string(x, precision=10, separator=", ", max_line_width=200)
+    return repr(x)
+
+
+def validate(prog, loaded, lazy_fd=False):
+    """Check that the sample is a fair FD test. Returns (value, fd) with
+    ``fd()`` giving (g5, g6, scale), or an Outcome (REJECT / INVALID).
+    With ``lazy_fd`` the margin and FD checks wait until ``fd()`` is called
+    (a crash needs no fair FD reference: used when shrinking crashes)."""
+    args = prog.args
+    try:
+        v, sig, margin, maxabs = primal(loaded, args)
+    except FloatingPointError as e:
+        return Outcome("REJECT", "overflow/invalid in primal", str(e))
+    except _Timeout:
+        raise
+    except Exception as e:                          # noqa: BLE001 - the generator's fault
+        return Outcome("INVALID", f"primal raised {type(e).__name__}: {norm_msg(str(e))}",
+                       msg="".join(traceback.format_exception(type(e), e, e.__traceback__))[-2000:])
+    try:
+        fv = _scalar(v)
+    except ValueError as e:
+        return Outcome("INVALID", "output is not a real scalar", str(e))
+    if not math.isfinite(fv) or abs(fv) > 1e6:
+        return Outcome("REJECT", "output huge or non-finite")
+    if not maxabs <= MAX_INTERMEDIATE:
+        return Outcome("REJECT", "huge intermediate value (cancellation risk)")
+    with np.errstate(all="ignore"):
+        v_plain = loaded.f(*copy_args(args))
+    if _scalar(v_plain) != fv and not (fv != fv):
+        return Outcome("INVALID", "instrumented value differs from plain value")
+
+    def fd():
+        with time_limit(PRIMAL_TIMEOUT):
+            return _fd_check(prog, loaded, fv, sig, margin)
+    if lazy_fd:
+        return v_plain, None
+    r = fd()
+    if isinstance(r, Outcome):
+        return r
+    return v_plain, (lambda: r)
+
+
+def _fd_check(prog, loaded, fv, sig, margin):
+    args = prog.args
+    if margin < MARGIN:
+        return Outcome("REJECT", "comparison margin too small", f"{margin:.3g}")
+    try:
+        g5, g6 = fd_grads(loaded, args, prog.wrt, sig)
+    except _Reject as e:
+        return Outcome("REJECT", str(e))
+    big = max([float(np.max(np.abs(g))) if np.size(g) else 0.0 for g in g5] + [0.0])
+    if not math.isfinite(big) or big > 1e5:
+        return Outcome("REJECT", "FD gradient huge")
+    scale = max(1.0, abs(fv), big)
+    for a, b in zip(g5, g6):
+        if not _close(a, b, scale, rtol=1e-4, atol=1e-6):
+            return Outcome("REJECT", "FD unstable between eps=1e-5 and 1e-6")
+    return g5, g6, scale
+
+
+def check_grads(prog, loaded, value, fd):
+    """Run diffc. ``fd()`` gives (g5, g6, scale) or an Outcome (REJECT).
+    Returns an Outcome."""
+    args = prog.args
+    wrt = prog.wrt
+    f = loaded.f
+    try:
+        with time_limit(TIMEOUT):
+            vg = diffc.value_and_grad(f, wrt=wrt)
+    except Exception as e:                          # noqa: BLE001
+        return classify_exc(e, "build")
+    call_args = copy_args(args)
+    try:
+        with time_limit(TIMEOUT), np.errstate(all="ignore"):
+            res = vg(*call_args)
+    except Exception as e:                          # noqa: BLE001
+        return classify_exc(e, "call")
+    if fd is None:
+        return Outcome("NOCRASH")           # shrinking a crash: the call worked
+    if not same_args(call_args, args):
+        return Outcome("WRONG", "an argument was modified", f"before {args!r}\nafter {call_args!r}")
+    if not (isinstance(res, tuple) and len(res) == 2):
+        return Outcome("WRONG", "value_and_grad did not return (value, grads)", repr(res)[:500])
+    val, grads = res
+    try:
+        fv = _scalar(val)
+    except ValueError:
+        return Outcome("WRONG", "value is not a scalar", repr(val)[:300])
+    v0 = _scalar(value)
+    if not (fv == v0 or abs(fv - v0) <= 1e-12 * max(1.0, abs(v0))):
+        return Outcome("WRONG", "value differs from the plain function",
+                       f"expected value {v0!r}\nactual value   {fv!r}")
+    r = fd()
+    if isinstance(r, Outcome):
+        return r
+    g5, g6, scale = r
+    if not (isinstance(grads, tuple) and len(grads) == len(wrt)):
+        return Outcome("WRONG", "gradient is not a tuple of the right length", repr(grads)[:500])
+    for pos, g, r5, r6 in zip(wrt, grads, g5, g6):
+        o = _check_one(prog, pos, args[pos], g, r5, r6, scale)
+        if o is not None:
+            return o
+    if prog.extra_wrt is not None:
+        pos = prog.extra_wrt if isinstance(prog.extra_wrt, int) else int(prog.extra_wrt[1:])
+        try:
+            with time_limit(TIMEOUT):
+                dg = diffc.grad(f, wrt=prog.extra_wrt)
+            with time_limit(TIMEOUT), np.errstate(all="ignore"):
+                g = dg(*copy_args(args))
+        except Exception as e:                      # noqa: BLE001
+            o = classify_exc(e, "build/call grad(wrt=single)")
+            return o
+        k = wrt.index(pos)
+        o = _check_one(prog, pos, args[pos], g, g5[k], g6[k], scale, note=" (grad, single wrt)")
+        if o is not None:
+            return o
+    return Outcome("OK")
+
+
+def _check_one(prog, pos, arg, g, r5, r6, scale, note=""):
+    name = f"x{pos}"
+    if isinstance(arg, float):
+        if type(g) is not float:
+            return Outcome("WRONG", "gradient type" + note,
+                           f"{name} is a Python float; its gradient is {type(g).__name__} {np.shape(g)}")
+    else:
+        if not isinstance(g, np.ndarray) or g.dtype != np.float64 or g.shape != arg.shape:
+            return Outcome("WRONG", "gradient type/shape" + note,
+                           f"{name} is float64 {arg.shape}; its gradient is {type(g).__name__} "
+                           f"{getattr(g, 'dtype', '')} {np.shape(g)}")
+    ga = np.asarray(g, dtype=np.float64)
+    if not np.all(np.isfinite(ga)):
+        return Outcome("WRONG", "non-finite gradient" + note,
+                       f"d/d{name}: expected {_fmt(r5)}\n        actual   {_fmt(g)}")
+    if not (_close(ga, r5, scale) or _close(ga, r6, scale)):
+        return Outcome("WRONG", "gradient mismatch" + note,
+                       f"d/d{name}: expected (FD) {_fmt(r5)}\n        actual (diffc) {_fmt(g)}")
+    return None
+
+
+def evaluate(prog, lazy_fd=False):
+    """Full check of one fixed (program, inputs) sample."""
+    try:
+        loaded = Loaded(prog.source, prog.fname)
+    except Exception as e:                          # noqa: BLE001
+        return Outcome("INVALID", f"program does not load: {type(e).__name__}", str(e)[:500],
+                       program=prog)
+    try:
+        try:
+            with time_limit(PRIMAL_TIMEOUT):
+                r = validate(prog, loaded, lazy_fd)
+        except _Timeout:
+            r = Outcome("REJECT", "primal/FD too slow")
+        if isinstance(r, Outcome):
+            r.program = prog
+            return r
+        try:
+            o = check_grads(prog, loaded, *r)
+        except _Timeout:
+            o = Outcome("REJECT", "primal/FD too slow")
+        o.program = prog
+        return o
+    finally:
+        loaded.close()
+
+
+def run_seed(seed, config=None):
+    """Draw samples for ``seed`` until one is a fair test, and check it."""
+    t0 = time.time()
+    rejects = {}
+    kw = {} if config is None else {"config": config}
+    last = None
+    for attempt in range(MAX_ATTEMPTS):
+        for draw in range(MAX_DRAWS):
+            try:
+                prog = generate_one(seed, attempt, draw, **kw)
+            except Exception as e:                  # noqa: BLE001
+                o = Outcome("INVALID", f"generator raised {type(e).__name__}",
+                            "".join(traceback.format_exception(type(e), e, e.__traceback__))[-2000:])
+                o.rejects, o.seconds = rejects, time.time() - t0
+                return o
+            o = evaluate(prog)
+            last = o
+            if o.cls == "REJECT":
+                rejects[o.kind] = rejects.get(o.kind, 0) + 1
+                if o.kind in ("output huge or non-finite", "overflow/invalid in primal") and draw >= 1:
+                    break
+                continue
+            o.rejects, o.seconds = rejects, time.time() - t0
+            o.seed = seed
+            return o
+    o = Outcome("INVALID", "no fair sample found", program=last.program if last else None)
+    o.rejects, o.seconds, o.seed = rejects, time.time() - t0, seed
+    return o
+
+
+def setup_worker():
+    warnings.simplefilter("ignore")
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
