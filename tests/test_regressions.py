@@ -256,3 +256,56 @@ M34 = np.arange(12.0).reshape(3, 4) / 10.0
 ])
 def test_fuzzer_findings(f, args, wrt):
     check_grad(f, args, wrt=wrt)
+
+
+def zero_adjoint_meets_outer(x):
+    v = np.outer(x, x)
+    v = np.outer(v, v)
+    if np.sum(x) > 100.0:             # never taken: dv stays 0.0
+        return np.sum(v)
+    return np.sum(x * x)
+
+
+def zero_adjoint_meets_axis_reduction(x):
+    y = x
+    for i in range(2):
+        y = x.sum(axis=1)
+    if np.sum(x) > 100.0:
+        return np.sum(y)
+    return np.sum(np.sin(x))
+
+
+def _first_row(a, b, c):
+    return a[0], b
+
+
+def zero_adjoint_through_unused_helper_argument(x):
+    u, w = _first_row(np.zeros((1, 2)), 2, np.max(x * np.ones((2, 1)), axis=1))
+    return np.sum(u) + np.sum(x * x)
+
+
+def zero_adjoint_meets_stack(x):
+    s = np.stack([x, x * 2.0], axis=-1)
+    if np.sum(x) > 100.0:
+        return np.sum(s)
+    return np.sum(np.cos(x))
+
+
+def _two_shapes(a):
+    return a[0], a * 2.0
+
+
+def helper_returns_differently_shaped_tuple(x):
+    r = _two_shapes(x)
+    return r[0] * np.sum(r[1])
+
+
+@pytest.mark.parametrize("f,args", [
+    (zero_adjoint_meets_outer, (np.array([0.3, -0.2, 0.5]),)),
+    (zero_adjoint_meets_axis_reduction, (M34,)),
+    (zero_adjoint_through_unused_helper_argument, (np.array([0.4, 1.1]),)),
+    (zero_adjoint_meets_stack, (np.array([0.3, -0.2, 0.5]),)),
+    (helper_returns_differently_shaped_tuple, (np.array([0.3, -0.2, 0.5]),)),
+])
+def test_fuzzer_findings_zero_adjoints_and_tuples(f, args):
+    check_grad(f, args, wrt=0)
