@@ -80,7 +80,8 @@ class ModuleBuilder:
             self.compile_spec(self.specs[self.queue.pop(0)])
 
     def compile_spec(self, spec):
-        fn_ir, names = lower_function(spec.fn, self.ns)
+        helper = spec is not self.specs[self.order[0]]   # called from another function
+        fn_ir, names = lower_function(spec.fn, self.ns, helper)
         self._trace("lower", spec, fn_ir.body)
         act, varied = activity(fn_ir, spec.params)
         if self.trace:

@@ -309,3 +309,34 @@ def helper_returns_differently_shaped_tuple(x):
 ])
 def test_fuzzer_findings_zero_adjoints_and_tuples(f, args):
     check_grad(f, args, wrt=0)
+
+
+def _doubles_its_argument(a, b, c):
+    c += c                           # in Python this changes the caller's array
+    return b
+
+
+def helper_updates_an_argument_in_place(x0, x1):
+    x0 = np.where(True, 1.0, 2)      # a 0-d array
+    x1 = _doubles_its_argument(x1, x1, x0)
+    return x0 + x1.sum()
+
+
+def _accumulates_into_a_local(v):
+    s = v * 1.0
+    s += v                           # s is the helper's own array: fine
+    return s
+
+
+def helper_updates_its_own_array(x):
+    return np.sum(_accumulates_into_a_local(x) ** 2)
+
+
+def test_helper_updating_an_array_argument_in_place_is_refused():
+    with pytest.raises(diffc.DiffcError, match="changes the caller's array"):
+        diffc.grad(helper_updates_an_argument_in_place)(np.array([-0.3, 1.0]),
+                                                         np.array([[0.8, 1.0]]))
+
+
+def test_helper_updating_its_own_array_is_fine():
+    check_grad(helper_updates_its_own_array, (np.array([0.3, -0.7]),), wrt=0)

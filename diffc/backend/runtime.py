@@ -547,3 +547,14 @@ def ravel_vjp(g, a, order="C"):
                              hint="use order='C' or 'F'")
         order = "F" if arr.flags.f_contiguous and not arr.flags.c_contiguous else "C"
     return np.reshape(g, _shape(a), order=order)
+
+
+def check_inplace_param(z, name, where):
+    """Refuse ``p op= v`` on an array parameter of a helper: Python would change the
+    caller's array, diffc computes a new one."""
+    if isinstance(z, np.ndarray):
+        raise DiffcError(
+            f"{where}: `{name} op= ...` updates the array argument {name} in place, which "
+            f"changes the caller's array; diffc computes a new array instead",
+            hint=f"write `{name} = {name} op ...` (or copy the argument first) to say which "
+                 f"you mean")

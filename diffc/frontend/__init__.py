@@ -19,8 +19,9 @@ def function_locals(fdef):
     return params | assigned_names(fdef)
 
 
-def lower_function(fn, namespace):
-    """Parse ``fn`` and lower it to an ``ir.Function``; returns (function, NameGen)."""
+def lower_function(fn, namespace, helper=False):
+    """Parse ``fn`` and lower it to an ``ir.Function``; returns (function, NameGen).
+    ``helper``: ``fn`` is called by another differentiated function."""
     parsed = parse_function(fn)
     resolver = Resolver(fn)
     fdef = parsed.node
@@ -32,5 +33,5 @@ def lower_function(fn, namespace):
     namespace.avoid |= local_names
     lowerer = Lowerer(parsed, resolver, names, namespace, local_names)
     fn_ir = lowerer.function()
-    guard_augmented(fn_ir, namespace, user_names)
+    guard_augmented(fn_ir, namespace, user_names, helper)
     return fn_ir, names

@@ -19,9 +19,11 @@ from ..ir.nodes import Assign, AtomExpr, Attribute, Call, Const, ExprStmt, For, 
     Subscript, Var, While
 from ..ir.visit import atom_reads, children
 
-def guard_augmented(fn_ir, namespace, user_names):
+def guard_augmented(fn_ir, namespace, user_names, helper=False):
     """``user_names``: the names in the function's source. Temporaries the compiler made
-    cannot be observed after the update, so sharing memory with them is harmless."""
+    cannot be observed after the update, so sharing memory with them is harmless.
+    In a ``helper`` (a function called by the differentiated one) the caller may still
+    hold a parameter's array, so ``p op= v`` on an array parameter is refused too."""
     parent = {}
     seen = set(fn_ir.params)
 
@@ -52,8 +54,10 @@ def guard_augmented(fn_ir, namespace, user_names):
     names = seen
     check = namespace.bind("check_inplace", runtime.check_inplace)
     visible = (names & set(user_names)) | set(fn_ir.params)
+    params = set(fn_ir.params) if helper else set()
     _insert(fn_ir.body, lambda z: sorted(n for n in visible if n != z and find(n) == find(z)),
-            check)
+            check, params, namespace.bind("check_inplace_param", runtime.check_inplace_param)
+            if helper else None)
 
 
 def _sources(e):
@@ -91,18 +95,22 @@ def _walk(stmts):
             yield from _walk(c)
 
 
-def _insert(stmts, partners, check):
+def _insert(stmts, partners, check, params, check_param):
     i = 0
     while i < len(stmts):
         s = stmts[i]
         for c in children(s):
-            _insert(c, partners, check)
+            _insert(c, partners, check, params, check_param)
         if isinstance(s, Assign) and s.augmented:
             z = s.target.name
             others = partners(z)
+            where = f"{s.loc.filename}:{s.loc.lineno}" if s.loc else "?"
+            srcs = []
+            if z in params:
+                srcs.append(f"{check_param}({z}, {z!r}, {where!r})")
             if others:
-                where = f"{s.loc.filename}:{s.loc.lineno}" if s.loc else "?"
-                src = f"{check}({z}, {z!r}, {tuple(others)!r}, locals(), globals(), {where!r})"
+                srcs.append(f"{check}({z}, {z!r}, {tuple(others)!r}, locals(), globals(), {where!r})")
+            for src in srcs:
                 guard = ExprStmt(Raw(ast.parse(src, mode="eval").body, frozenset({z})), s.loc)
                 stmts.insert(i, guard)
                 i += 1
