@@ -459,7 +459,7 @@ def validate(prog, loaded, lazy_fd=False):
     args = prog.args
     try:
         v, sig, margin, maxabs = primal(loaded, args)
-    except FloatingPointError as e:
+    except (FloatingPointError, OverflowError) as e:   # Python floats raise on overflow
         return Outcome("REJECT", "overflow/invalid in primal", str(e))
     except _Timeout:
         raise
