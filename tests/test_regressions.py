@@ -340,3 +340,16 @@ def test_helper_updating_an_array_argument_in_place_is_refused():
 
 def test_helper_updating_its_own_array_is_fine():
     check_grad(helper_updates_its_own_array, (np.array([0.3, -0.7]),), wrt=0)
+
+
+def zero_d_array_updated_through_an_alias(x0, x1):
+    x1 = np.where(True, x1, 1)       # a 0-d array: `x1 /= 0.5` keeps it one, and mutable
+    x1 /= 0.5
+    b = x1
+    b -= 1.0                         # in Python this changes x1 too
+    return x1 + np.sum(x0)
+
+
+def test_zero_d_array_updated_through_an_alias_is_refused():
+    with pytest.raises(diffc.DiffcError, match="shares memory with `x1`"):
+        diffc.grad(zero_d_array_updated_through_an_alias)(np.array([0.5]), 0.7)

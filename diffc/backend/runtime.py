@@ -558,3 +558,11 @@ def check_inplace_param(z, name, where):
             f"changes the caller's array; diffc computes a new array instead",
             hint=f"write `{name} = {name} op ...` (or copy the argument first) to say which "
                  f"you mean")
+
+
+def keep_array(old, new):
+    """``x op= v`` keeps a 0-d array a 0-d array (``x = x op v`` would give a NumPy scalar);
+    used where other variables may share x's memory, so that the guards see it."""
+    if type(old) is np.ndarray and not isinstance(new, np.ndarray):
+        return np.asarray(new)
+    return new

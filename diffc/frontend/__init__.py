@@ -33,5 +33,5 @@ def lower_function(fn, namespace, helper=False):
     namespace.avoid |= local_names
     lowerer = Lowerer(parsed, resolver, names, namespace, local_names)
     fn_ir = lowerer.function()
-    guard_augmented(fn_ir, namespace, user_names, helper)
+    guard_augmented(fn_ir, namespace, user_names, names, helper)
     return fn_ir, names

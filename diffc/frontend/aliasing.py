@@ -8,7 +8,12 @@ a check that raises instead of computing a different result::
 
     z = y                       z = y
     z += 1.0          ==>       check_inplace(z, 'z', ('y',), locals(), globals(), 'f.py:3')
-                                z = z + 1.0
+                                z_new = z + 1.0
+                                z = keep_array(z, z_new)
+
+``keep_array`` keeps a 0-d array an array (``z + 1.0`` would be a NumPy
+scalar, ``z += 1.0`` is not), where ``z`` shares its whole value with another
+variable, so that a later update through that variable is caught too.
 """
 import ast
 
@@ -19,7 +24,7 @@ from ..ir.nodes import Assign, AtomExpr, Attribute, Call, Const, ExprStmt, For, 
     Subscript, Var, While
 from ..ir.visit import atom_reads, children
 
-def guard_augmented(fn_ir, namespace, user_names, helper=False):
+def guard_augmented(fn_ir, namespace, user_names, names_gen, helper=False):
     """``user_names``: the names in the function's source. Temporaries the compiler made
     cannot be observed after the update, so sharing memory with them is harmless.
     In a ``helper`` (a function called by the differentiated one) the caller may still
@@ -39,6 +44,13 @@ def guard_augmented(fn_ir, namespace, user_names, helper=False):
             parent[ra] = rb
 
     stmts = list(_walk(fn_ir.body))
+    copies = {}       # the same, for whole-value sharing only (copies, call results)
+
+    def copy_find(a):
+        while copies.get(a, a) != a:
+            a = copies[a]
+        return a
+
     for s in stmts:
         if not isinstance(s, Assign):
             continue
@@ -46,6 +58,10 @@ def guard_augmented(fn_ir, namespace, user_names, helper=False):
         for t in s.targets:
             for v in sources:
                 union(t.name, v)
+                if isinstance(s.value, (AtomExpr, Call)):
+                    ra, rb = copy_find(t.name), copy_find(v)
+                    if ra != rb:
+                        copies[ra] = rb
         if len(s.targets) > 1:
             for t in s.targets[1:]:
                 union(t.name, s.targets[0].name)
@@ -55,9 +71,12 @@ def guard_augmented(fn_ir, namespace, user_names, helper=False):
     check = namespace.bind("check_inplace", runtime.check_inplace)
     visible = (names & set(user_names)) | set(fn_ir.params)
     params = set(fn_ir.params) if helper else set()
+    shared_whole = {z for z in names
+                    if any(n != z and copy_find(n) == copy_find(z) for n in visible)}
     _insert(fn_ir.body, lambda z: sorted(n for n in visible if n != z and find(n) == find(z)),
             check, params, namespace.bind("check_inplace_param", runtime.check_inplace_param)
-            if helper else None)
+            if helper else None, names_gen, namespace.bind("keep_array", runtime.keep_array),
+            shared_whole)
 
 
 def _sources(e):
@@ -95,12 +114,12 @@ def _walk(stmts):
             yield from _walk(c)
 
 
-def _insert(stmts, partners, check, params, check_param):
+def _insert(stmts, partners, check, params, check_param, names, keep, keep_zs):
     i = 0
     while i < len(stmts):
         s = stmts[i]
         for c in children(s):
-            _insert(c, partners, check, params, check_param)
+            _insert(c, partners, check, params, check_param, names, keep, keep_zs)
         if isinstance(s, Assign) and s.augmented:
             z = s.target.name
             others = partners(z)
@@ -114,6 +133,12 @@ def _insert(stmts, partners, check, params, check_param):
                 guard = ExprStmt(Raw(ast.parse(src, mode="eval").body, frozenset({z})), s.loc)
                 stmts.insert(i, guard)
                 i += 1
+            if z in keep_zs:
+                # z = keep_array(z, z op v): a 0-d array stays an array, as in Python
+                tmp = Var(names.fresh(f"{z}_new"))
+                stmts.insert(i, Assign([tmp], s.value, s.loc))
+                i += 1
+                s.value = Call(runtime.keep_array, keep, [Var(z), tmp])
         i += 1
 
 

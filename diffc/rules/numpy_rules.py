@@ -13,7 +13,7 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
                                matmul_vjp_b, mean_vjp, minmax_vjp, outer_vjp_a, outer_vjp_b,
                                power_vjp_base,
                                power_vjp_exponent, prod_vjp, ravel_vjp, reshape_vjp, stack_vjp,
-                               transpose_vjp, unbroadcast, unreduce)
+                               transpose_vjp, unbroadcast, unreduce, keep_array)
 from ..ir.nodes import MethodRef
 from .registry import alias, defnondiff, defvjp
 
@@ -299,6 +299,11 @@ def _(g, ans, object):
 @defvjp(MethodRef("astype"), nondiff=("dtype",))
 def _(g, ans, x, dtype):
     return g * (np.dtype(dtype).kind in "fc")     # a cast to integers has derivative 0
+
+
+@defvjp(keep_array, nondiff=("old",))
+def _(g, ans, old, new):
+    return g
 
 
 @defvjp(MethodRef("tolist"))
