@@ -47,6 +47,7 @@ class Spec:
     def __init__(self, fn, fwd, bwd, params):
         self.fn, self.fwd, self.bwd, self.params = fn, fwd, bwd, params
         self.source = None
+        self.signature = None   # the parameter list as source, set when compiled
 
 
 class ModuleBuilder:
@@ -122,7 +123,7 @@ class ModuleBuilder:
         where = f"{os.path.basename(fn_ir.loc.filename)}:{fn_ir.loc.lineno}" if fn_ir.loc \
             else spec.fn.__qualname__
         wrt = ", ".join(spec.params)
-        sig = signature_src(spec.fn, fn_ir.signature, self.ns, spec.fn.__name__)
+        sig = spec.signature = signature_src(spec.fn, fn_ir.signature, self.ns, spec.fn.__name__)
         helpers = rev.helper
         spec.source = "\n\n\n".join([
             function_src(spec.fwd, sig, fwd_body,
@@ -157,8 +158,7 @@ class ModuleBuilder:
         name_of = {"grad": f"d{fn.__name__}", "value_and_grad": f"{fn.__name__}_value_and_grad",
                    "vjp": f"{fn.__name__}_vjp"}
         name = self.ns.bind(name_of[kind], _Reserved())
-        from .frontend.source import parse_function
-        sig = signature_src(fn, parse_function(fn).node.args, self.ns, fn.__name__)
+        sig = spec.signature
         lines = [f"    {value}, {saved} = {fwd}({call_args})"]
         if kind == "vjp":
             ct = names.fresh("cotangent")

@@ -14,7 +14,7 @@ needed pairs become a push onto the variable's stack and a pop::
 A variable that may be undefined at a kept push (first defined inside a
 loop) starts as ``None`` so the push is always valid.
 """
-from ..ir.nodes import Assign, AtomExpr, For, If, Pop, Push, Restore, Save, While, const
+from ..ir.nodes import Assign, AtomExpr, For, If, Pop, Push, Restore, Save, Var, While, const
 from ..ir.visit import all_defs, atom_reads, rewrite, stmt_defs, stmt_reads
 
 
@@ -112,9 +112,4 @@ def _replace(stmts, fn):
 
 
 def none_inits(names):
-    return [Assign([_var(n)], AtomExpr(const(None))) for n in sorted(names)]
-
-
-def _var(n):
-    from ..ir.nodes import Var
-    return Var(n)
+    return [Assign([Var(n)], AtomExpr(const(None))) for n in sorted(names)]
