@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import DiffcError
 
 __all__ = [
-    "unbroadcast", "unreduce", "mean_vjp", "prod_vjp", "minmax_vjp",
+    "broadcast", "unbroadcast", "unreduce", "mean_vjp", "prod_vjp", "minmax_vjp",
     "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b",
     "transpose_vjp", "reshape_vjp", "index_vjp", "stack_vjp",
     "concatenate_vjp", "power_vjp_base", "power_vjp_exponent", "finalize",
@@ -122,6 +122,14 @@ def outer_vjp_b(g, a, b):
     if _zero(g, _size(_shape(a)) * _size(_shape(b))):
         return 0.0
     return np.reshape(np.ravel(a) @ g, _shape(b))
+
+
+def broadcast(t, like):
+    """Widen the tangent t to the shape of ``like`` (forward mode's ``unbroadcast``)."""
+    ts, s = _shape(t), _shape(like)
+    if ts == s:
+        return t
+    return np.broadcast_to(t, s)
 
 
 def unbroadcast(g, x):

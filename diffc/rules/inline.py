@@ -77,14 +77,16 @@ def inline_vjp(rule, param, bound, g, ans, namespace, same_shape=False):
 
 
 class _DropUnbroadcast(ast.NodeTransformer):
-    """``unbroadcast(e, x)`` is ``e`` when every other operand is a scalar."""
+    """``unbroadcast(e, x)`` (and ``broadcast(t, ans)`` in JVP rules) is ``e`` when the
+    operand is known to have the output's shape, e.g. every other operand is a scalar."""
 
     def __init__(self, namespace):
-        self.name = next((k for k, v in namespace.objs.items()
-                          if getattr(v, "__name__", None) == "unbroadcast"), None)
+        self.names = {k for k, v in namespace.objs.items()
+                      if getattr(v, "__name__", None) in ("unbroadcast", "broadcast")
+                      and getattr(v, "__module__", "") == "diffc.backend.runtime"}
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        if isinstance(node.func, ast.Name) and node.func.id == self.name and len(node.args) == 2:
+        if isinstance(node.func, ast.Name) and node.func.id in self.names and len(node.args) == 2:
             return node.args[0]
         return node

@@ -13,9 +13,9 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
                                matmul_vjp_b, mean_vjp, minmax_vjp, outer_vjp_a, outer_vjp_b,
                                power_vjp_base,
                                power_vjp_exponent, prod_vjp, ravel_vjp, reshape_vjp, stack_vjp,
-                               transpose_vjp, unbroadcast, unreduce, keep_array)
+                               transpose_vjp, unbroadcast, unreduce, keep_array, broadcast)
 from ..ir.nodes import MethodRef
-from .registry import alias, defnondiff, defvjp
+from .registry import alias, defjvp, defnondiff, defvjp
 
 # ---------------------------------------------------------------- elementwise, one argument
 
@@ -90,6 +90,11 @@ def _(g, ans, x):
     return g * np.cos(x)
 
 
+@defjvp(np.sin)
+def _(g, ans, x):
+    return g * np.cos(x)
+
+
 @defvjp(np.cos)
 def _(g, ans, x):
     return -g * np.sin(x)
@@ -142,6 +147,11 @@ def _(g, ans, x1, x2):
     return unbroadcast(g, x1), unbroadcast(g, x2)
 
 
+@defjvp(np.add, operator.add)
+def _(g, ans, x1, x2):
+    return broadcast(g, ans), broadcast(g, ans)
+
+
 @defvjp(np.subtract, operator.sub)
 def _(g, ans, x1, x2):
     return unbroadcast(g, x1), unbroadcast(-g, x2)
@@ -150,6 +160,11 @@ def _(g, ans, x1, x2):
 @defvjp(np.multiply, operator.mul)
 def _(g, ans, x1, x2):
     return unbroadcast(g * x2, x1), unbroadcast(g * x1, x2)
+
+
+@defjvp(np.multiply, operator.mul)
+def _(g, ans, x1, x2):
+    return g * x2, x1 * g
 
 
 @defvjp(np.true_divide, operator.truediv)
@@ -225,6 +240,11 @@ def _(g, ans, a, b):
 @defvjp(np.sum, refused=("out",))
 def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     return unreduce(g, a, axis, keepdims)
+
+
+@defjvp(np.sum, refused=("out",))
+def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return np.sum(g, axis=axis, keepdims=keepdims)
 
 
 @defvjp(np.mean, refused=("out",))
@@ -304,6 +324,16 @@ def _(g, ans, x, dtype):
 @defvjp(keep_array, nondiff=("old",))
 def _(g, ans, old, new):
     return g
+
+
+@defvjp(broadcast, nondiff=("like",))
+def _(g, ans, t, like):
+    return unbroadcast(g, t)
+
+
+@defjvp(broadcast, nondiff=("like",))
+def _(g, ans, t, like):
+    return broadcast(g, like)
 
 
 @defvjp(MethodRef("tolist"))
