@@ -92,7 +92,7 @@ def _build(fn, wrt, kind, verbose):
         functools.update_wrapper(derivative, fn)
         derivative.__name__ = derivative.__qualname__ = \
             {"grad": f"d{fn.__name__}", "value_and_grad": f"{fn.__name__}_value_and_grad",
-             "vjp": f"{fn.__name__}_vjp"}[kind]
+             "vjp": f"{fn.__name__}_vjp", "jvp": f"{fn.__name__}_jvp"}[kind]
         derivative.__doc__ = f"{kind} of {fn.__name__} with respect to {', '.join(names)} (diffc)"
         derivative.__diffc_primal__ = fn
         derivative.__diffc_source__ = None
@@ -136,6 +136,7 @@ vjp.__doc__ = """Vector-Jacobian product for functions with non-scalar outputs.
     vjp_f(x, y, cotangent)      # cotangent shaped like f(x, y); returns the gradient(s)
 """
 _vjp_build = vjp
+_jvp_build = _decorator("jvp")
 
 
 def vjp(fn=None, wrt=0, *, verbose=False):  # noqa: F811  (the cotangent goes last)
@@ -159,6 +160,36 @@ def vjp(fn=None, wrt=0, *, verbose=False):  # noqa: F811  (the cotangent goes la
 
 
 vjp.__doc__ = _vjp_build.__doc__
+
+
+def _trailing(fn, built, what):
+    """Call ``built(extra, *args)`` as ``f(*args, extra)``: the tangent or cotangent goes last."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if what in kwargs and what not in inspect.signature(fn).parameters:
+            extra = kwargs.pop(what)
+        elif args:
+            *args, extra = args
+        else:
+            raise DiffcError(f"{built.__name__} needs a {what} as its last argument")
+        return built(extra, *args, **kwargs)
+    return call
+
+
+def jvp(fn=None, wrt=0, *, verbose=False):
+    """Jacobian-vector product by forward mode (a source transformation, no dual numbers).
+
+    f_jvp = diffc.jvp(f, wrt=0)
+    value, tangent_out = f_jvp(x, y, tangent)   # tangent shaped like x; a tuple for several wrt
+"""
+    if fn is None:
+        return functools.partial(jvp, wrt=wrt, verbose=verbose)
+    built = _jvp_build(fn, wrt, verbose=verbose)
+    jvp_fn = _trailing(fn, built, "tangent")
+    jvp_fn.__name__ = jvp_fn.__qualname__ = f"{fn.__name__}_jvp"
+    jvp_fn.__diffc_primal__ = fn
+    jvp_fn.__diffc_built__ = built
+    return jvp_fn
 
 
 def source(fn):

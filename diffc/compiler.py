@@ -21,6 +21,7 @@ import linecache
 import os
 
 from .ad.record import none_inits, record
+from .ad.forward import Forward, tangent_param
 from .ad.reverse import ZERO, Reverse
 from .backend import runtime
 from .backend.emit import function_src, signature_src
@@ -76,9 +77,50 @@ class ModuleBuilder:
         s = self.specs[key]
         return s.fwd, s.bwd, s.params
 
+    def request_tangent(self, fn, active, loc=None):
+        """Name of the forward-mode (tangent) function of ``fn`` for active params ``active``."""
+        params = [p for p in inspect.signature(fn).parameters if p in set(active)]
+        key = ("tangent", fn, tuple(params))
+        if key not in self.specs:
+            n = sum(1 for k in self.specs if k[0] == "tangent" and k[1] is fn)
+            suffix = "" if n == 0 else f"_{n + 1}"
+            name = self.ns.bind(f"{fn.__name__}_tangent{suffix}", _Reserved())
+            self.specs[key] = Spec(fn, name, None, params)
+            self.order.append(key)
+            self.queue.append(key)
+        s = self.specs[key]
+        return s.fwd, s.params
+
     def build_all(self):
         while self.queue:
-            self.compile_spec(self.specs[self.queue.pop(0)])
+            key = self.queue.pop(0)
+            if key[0] == "tangent":
+                self.compile_tangent(self.specs[key], key == self.order[0])
+            else:
+                self.compile_spec(self.specs[key])
+
+    def compile_tangent(self, spec, top):
+        """Forward mode: lower, interleave tangent statements, drop unread tangents, emit."""
+        fn_ir, names = lower_function(spec.fn, self.ns, helper=not top)
+        self._trace("lower", spec, fn_ir.body)
+        fwd = Forward(fn_ir, spec.params, names, self.ns, self.request_tangent)
+        body = fwd.run()
+        self._trace("forward mode", spec, body)
+        body = dead_code(body, set(), only=set(fwd.dots.values()) | fwd.temps)
+        self._trace("dead code", spec, body)
+        sig = spec.signature = signature_src(spec.fn, fn_ir.signature, self.ns, spec.fn.__name__)
+        kwonly = any(p.kind == inspect.Parameter.KEYWORD_ONLY
+                     for p in inspect.signature(spec.fn).parameters.values())
+        dots = ", ".join(tangent_param(p) for p in spec.params)
+        if dots:
+            sig = f"{sig}, {dots}" if kwonly else (f"{sig}, *, {dots}" if sig else f"*, {dots}")
+        where = f"{os.path.basename(fn_ir.loc.filename)}:{fn_ir.loc.lineno}" if fn_ir.loc \
+            else spec.fn.__qualname__
+        wrt = ", ".join(spec.params) or "nothing"
+        spec.source = function_src(
+            spec.fwd, sig, body, f"Forward mode of {spec.fn.__name__} ({where}): its value, and "
+            f"its tangent along the tangents of {wrt}.", line_comments=True)
+        self.defaults.append((spec.fwd, spec.fn))
 
     def compile_spec(self, spec):
         helper = spec is not self.specs[self.order[0]]   # called from another function
@@ -142,7 +184,9 @@ class ModuleBuilder:
 
     # ------------------------------------------------------------ user-facing wrappers
     def wrapper(self, fn, wrt, kind, as_tuple):
-        """The function the user calls: ``kind`` is 'grad', 'value_and_grad' or 'vjp'."""
+        """The function the user calls: ``kind`` is 'grad', 'value_and_grad', 'vjp' or 'jvp'."""
+        if kind == "jvp":
+            return self.jvp_wrapper(fn, wrt, as_tuple)
         fwd, bwd, params = self.request(fn, wrt)
         self.build_all()
         spec = self.specs[(fn, tuple(params))]
@@ -185,6 +229,36 @@ class ModuleBuilder:
         self.wrappers.append(src)
         self.defaults.append((name, fn))
         return name
+
+    def jvp_wrapper(self, fn, wrt, as_tuple):
+        name, params = self.request_tangent(fn, wrt)
+        self.build_all()
+        spec = self.specs[("tangent", fn, tuple(params))]
+        sig_params = inspect.signature(fn).parameters
+        names = NameGen(list(sig_params) + [tangent_param(p) for p in wrt])
+        call_args = ", ".join(p if sig_params[p].kind != inspect.Parameter.KEYWORD_ONLY
+                              else f"{p}={p}" for p in sig_params)
+        tangent = names.fresh("tangent")
+        chk = self.ns.bind("check_tangent", runtime.check_tangent)
+        lines = []
+        if as_tuple:
+            t_items = [names.fresh(f"tangent_{p}") for p in wrt]
+            tuple_chk = self.ns.bind("check_tangent_tuple", runtime.check_tangent_tuple)
+            lines.append(f"    {', '.join(t_items)}{',' if len(wrt) == 1 else ''} = "
+                         f"{tuple_chk}({tangent}, {len(wrt)}, {fn.__name__!r})")
+        else:
+            t_items = [tangent]
+        for p, t in zip(wrt, t_items):
+            lines.append(f"    {tangent_param(p)} = {chk}({t}, {p}, {p!r}, {fn.__name__!r})")
+        dots = ", ".join(f"{tangent_param(p)}={tangent_param(p)}" for p in params)
+        lines.append(f"    return {name}({call_args}{', ' if call_args and dots else ''}{dots})")
+        wname = self.ns.bind(f"{fn.__name__}_jvp", _Reserved())
+        sig = f"{tangent}, {spec.signature}" if spec.signature else tangent
+        doc = (f'    """Jacobian-vector product of {fn.__name__} with respect to {", ".join(wrt)}: '
+               f'its value and its derivative along the tangent (generated by diffc)."""')
+        self.wrappers.append("\n".join([f"def {wname}({sig}):", doc] + lines))
+        self.defaults.append((wname, fn))
+        return wname
 
     def source(self):
         parts = [self.specs[k].source for k in self.order] + self.wrappers

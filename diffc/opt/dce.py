@@ -9,38 +9,40 @@ from ..ir.nodes import AddTo, Assign, For, If
 from ..ir.visit import atom_reads, rewrite, stmt_defs, stmt_reads
 
 
-def dead_code(stmts, live_out):
-    out, _ = _block(stmts, set(live_out))
+def dead_code(stmts, live_out, only=None):
+    """``only``: if given, remove only assignments to these names (forward mode removes
+    tangents nobody reads, never the user's own statements)."""
+    out, _ = _block(stmts, set(live_out), only)
     return out
 
 
-def _block(stmts, live):
+def _block(stmts, live, only=None):
     out = []
     for s in reversed(stmts):
-        kept, live = _stmt(s, live)
+        kept, live = _stmt(s, live, only)
         out.extend(reversed(kept))
     return out[::-1], live
 
 
-def _stmt(s, live):
+def _stmt(s, live, only):
     if isinstance(s, (Assign, AddTo)):
         defs = stmt_defs(s)
-        if not defs & live:
+        if not defs & live and (only is None or defs <= only):
             return [], live
         return [s], (live - defs) | stmt_reads(s)
     if isinstance(s, If):
-        body, l1 = _block(s.body, live)
-        orelse, l2 = _block(s.orelse, live)
+        body, l1 = _block(s.body, live, only)
+        orelse, l2 = _block(s.orelse, live, only)
         return [If(s.test, body, orelse, s.loc, s.comment)], l1 | l2 | atom_reads(s.test)
     if isinstance(s, For):
         end = set(live)
         while True:
-            _, start = _block(s.body, end)
+            _, start = _block(s.body, end, only)
             new_end = end | (start - {s.target.name})
             if new_end == end:
                 break
             end = new_end
-        body, start = _block(s.body, end)
+        body, start = _block(s.body, end, only)
         loop = For(s.target, s.start, s.stop, s.step, body, s.loc, s.comment, s.reverse)
         return [loop], live | (start - {s.target.name}) | stmt_reads(s)
     return [s], (live - stmt_defs(s)) | stmt_reads(s)
