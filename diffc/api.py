@@ -71,8 +71,7 @@ def _build(fn, wrt, kind, verbose):
                               f"diffc.grad({type(fn.__self__).__name__}.{fn.__name__}, "
                               f"wrt=...)(obj, ...)")
     if getattr(fn, "__diffc_primal__", None) is not None:
-        raise DiffcError(f"{fn.__name__} is itself a derivative built by diffc; derivatives of "
-                         "derivatives (higher order) are not supported yet")
+        return _build_higher(fn, wrt, kind, verbose)
     names, as_tuple = _wrt_names(fn, wrt)
     key = (kind, names, as_tuple)
     per_fn = _cache.setdefault(fn, {})
@@ -95,6 +94,8 @@ def _build(fn, wrt, kind, verbose):
              "vjp": f"{fn.__name__}_vjp", "jvp": f"{fn.__name__}_jvp"}[kind]
         derivative.__doc__ = f"{kind} of {fn.__name__} with respect to {', '.join(names)} (diffc)"
         derivative.__diffc_primal__ = fn
+        derivative.__diffc_form__ = None if kind == "jvp" else (kind, names, fn)
+        derivative.__diffc_as_tuple__ = as_tuple
         derivative.__diffc_source__ = None
         derivative.__diffc_rebuild__ = rebuild
         try:
@@ -104,6 +105,48 @@ def _build(fn, wrt, kind, verbose):
         per_fn[key] = built = derivative
     if verbose:
         print(source(built))
+    return built
+
+
+def forward_form(derivative):
+    """A generated function computing ``derivative`` by forward mode only, with the same
+    parameters. Higher derivatives transform it again: forward mode over forward mode, and
+    reverse mode over forward mode. A gradient with respect to a scalar is the tangent of
+    the function along 1, so ``grad`` (reverse) is exchanged for forward mode here."""
+    cached = getattr(derivative, "__diffc_forward__", None)
+    if cached is not None:
+        return cached
+    built = getattr(derivative, "__diffc_built__", derivative)
+    form = built.__diffc_form__
+    if form is None:                       # a jvp: its generated wrapper is forward code
+        g = _state_fn(built) if built.__diffc_source__ is not None else None
+        if g is None:
+            built.__diffc_rebuild__()
+            g = _state_fn(built)
+    else:
+        kind, names, primal = form
+        if kind != "grad" or len(names) != 1 or getattr(built, "__diffc_as_tuple__", False):
+            what = {"value_and_grad": "value_and_grad", "vjp": "vjp"}.get(kind, "a gradient "
+                                                                            "with several wrt")
+            raise DiffcError(f"differentiating {what} again is not supported yet",
+                             hint="differentiate diffc.grad(f) (one scalar parameter), or use "
+                                  "diffc.hvp / diffc.hessian / diffc.jacobian")
+        inner = forward_form(primal) if getattr(primal, "__diffc_primal__", None) else primal
+        g = _compile_generated(inner, names, "derivative")
+    derivative.__diffc_forward__ = g
+    return g
+
+
+def _compile_generated(fn, names, kind, as_tuple=False):
+    g, src, _ = _compile(fn, names, kind, as_tuple)
+    g.__diffc_source__ = src
+    return g
+
+
+def _build_higher(derivative, wrt, kind, verbose):
+    """Derivatives of derivatives: differentiate the derivative's forward form."""
+    g = forward_form(derivative)
+    built = _build(g, wrt, kind, verbose)
     return built
 
 

@@ -61,6 +61,13 @@ class Forward:
         self.temps = set()     # names this transform introduced
         from ..backend import runtime
         self.zeros = namespace.bind("zeros_tangent", runtime.zeros_tangent)
+        self.kw = tangent_params(fn_ir.params, self.active_params)
+        for p in self.active_params:
+            if self.kw[p] not in names.taken:
+                names.reserve(self.kw[p])
+                self.dots[p] = self.kw[p]
+            else:
+                self.dot(p)
 
     def fresh(self, hint):
         name = self.names.fresh(hint)
@@ -95,8 +102,8 @@ class Forward:
         ret = body.pop() if body and isinstance(body[-1], Return) else Return(const(None))
         out = []
         for p in self.active_params:
-            if self.dot(p) != tangent_param(p):   # the user has a variable of that name
-                out.append(Assign([Var(self.dot(p))], AtomExpr(Var(tangent_param(p))), ret.loc))
+            if self.dot(p) != self.kw[p]:   # the function has a variable of that name
+                out.append(Assign([Var(self.dot(p))], AtomExpr(Var(self.kw[p])), ret.loc))
         out += self.block(body)
         pre, tangent = self.tangent_struct(ret.value, ret.loc)
         return out + pre + [Return(SeqLit("tuple", [ret.value, tangent]), ret.loc)]
@@ -256,17 +263,18 @@ class Forward:
                                    s.loc) from None
         active = [p for p, a in bound.items() if atom_reads(a) & self.varied]
         name, params = self.request(e.fn, active, s.loc)
+        kw = tangent_params(list(inspect.signature(e.fn).parameters), params)
         kwargs = dict(e.kwargs)
         pre = []
         for p in params:
             a = bound[p]
             t = Var(self.fresh(f"{p}_dot")) if not isinstance(a, Var) else None
             if t is None and a.name in self.varied:
-                kwargs[f"{p}_dot"] = Var(self.dot(a.name))
+                kwargs[kw[p]] = Var(self.dot(a.name))
                 continue
             t = t or Var(self.fresh(f"{p}_dot"))
             pre.append(Assign([t], self._atom_tangent(a), s.loc))
-            kwargs[f"{p}_dot"] = t
+            kwargs[kw[p]] = t
         y = s.target
         call = Assign([y, Var(self.dot(y.name))], Call(Generated(name), name, e.args, kwargs),
                       s.loc, s.comment)
@@ -302,5 +310,16 @@ def _rename(e, old, new):
     return Raw(expr, reads)
 
 
-def tangent_param(p):
-    return f"{p}_dot"
+def tangent_params(params, active):
+    """The keyword names under which a tangent function takes the tangents of ``active``:
+    ``x_dot`` for ``x``, or ``x_dot2``... if the function already has a parameter of that
+    name (a tangent function transformed again)."""
+    taken, out = set(params), {}
+    for p in params:
+        if p in active:
+            name, n = f"{p}_dot", 2
+            while name in taken:
+                name, n = f"{p}_dot{n}", n + 1
+            taken.add(name)
+            out[p] = name
+    return out

@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import DiffcError
 
 __all__ = [
-    "broadcast", "unbroadcast", "unreduce", "mean_vjp", "prod_vjp", "minmax_vjp",
+    "broadcast", "zeros_tangent", "check_tangent", "check_tangent_tuple", "unit_tangent", "unbroadcast", "unreduce", "mean_vjp", "prod_vjp", "minmax_vjp",
     "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b",
     "transpose_vjp", "reshape_vjp", "index_vjp", "stack_vjp",
     "concatenate_vjp", "power_vjp_base", "power_vjp_exponent", "finalize",
@@ -130,6 +130,63 @@ def broadcast(t, like):
     if ts == s:
         return t
     return np.broadcast_to(t, s)
+
+
+def zeros_tangent(x):
+    """The zero tangent of x: 0.0, float zeros shaped like an array, or per item of a tuple."""
+    if isinstance(x, tuple):
+        return tuple(zeros_tangent(v) for v in x)
+    if isinstance(x, list):
+        return [zeros_tangent(v) for v in x]
+    if isinstance(x, (np.ndarray, np.generic)):
+        return np.zeros(x.shape, x.dtype if x.dtype.kind == "f" else np.float64)
+    return 0.0
+
+
+def check_tangent(t, x, param, fname):
+    """The tangent t given for argument ``param`` (value x) of fname, checked to have x's shape."""
+    if isinstance(x, (tuple, list)) and isinstance(t, (tuple, list)) and not _homogeneous(x):
+        if len(t) != len(x):
+            raise DiffcError(f"the tangent for `{param}` of {fname} has {len(t)} items; "
+                             f"`{param}` has {len(x)}")
+        return type(t)(check_tangent(ti, xi, f"{param}[{i}]", fname)
+                       for i, (ti, xi) in enumerate(zip(t, x)))
+    if t is None:
+        raise DiffcError(f"{fname}'s Jacobian-vector product needs a tangent for `{param}` "
+                         "(its last argument)")
+    try:
+        ts = np.shape(t)
+    except ValueError:
+        ts = None
+    if ts != np.shape(x):
+        raise DiffcError(f"the tangent for `{param}` of {fname} has shape {ts}; it must have "
+                         f"the shape of `{param}`, {np.shape(x)}")
+    if np.iscomplexobj(t):
+        raise DiffcError(f"the tangent for `{param}` of {fname} is complex; diffc works with "
+                         "real numbers")
+    if isinstance(t, (list, tuple)):
+        return np.asarray(t, dtype=np.float64)
+    if isinstance(t, (np.ndarray, np.generic)) and t.dtype.kind != "f":
+        return t.astype(np.float64)
+    return t
+
+
+def unit_tangent(x, param, fname):
+    """The tangent 1 for a scalar argument: a derivative with respect to it by forward mode."""
+    if np.size(x) != 1 or isinstance(x, (list, tuple)):
+        raise DiffcError(f"the derivative of {fname} with respect to `{param}` is not a scalar "
+                         f"(`{param}` has shape {np.shape(x)}), so it cannot be differentiated "
+                         "as a gradient again", hint="use diffc.hessian, diffc.hvp or "
+                         "diffc.jacobian for second derivatives with respect to arrays")
+    return np.ones(np.shape(x)) if isinstance(x, (np.ndarray, np.generic)) else 1.0
+
+
+def check_tangent_tuple(t, n, fname):
+    """The tangents given for several arguments: a tuple or list of n of them."""
+    if not isinstance(t, (tuple, list)) or len(t) != n:
+        raise DiffcError(f"the tangent for {fname} must be a tuple of {n} tangents, one per "
+                         "argument in wrt")
+    return tuple(t)
 
 
 def unbroadcast(g, x):
@@ -457,7 +514,7 @@ def finalize(g, x):
 
 
 _HINT = ("diffc.grad needs a function with one real scalar output; for other outputs "
-         "use diffc.vjp (vector-Jacobian product)")
+         "use diffc.vjp (vector-Jacobian product), diffc.jvp or diffc.jacobian")
 
 
 def check_scalar_output(ans, fname):
@@ -574,3 +631,31 @@ def keep_array(old, new):
     if type(old) is np.ndarray and not isinstance(new, np.ndarray):
         return np.asarray(new)
     return new
+
+
+def minmax_weights(ans, x, axis=None, keepdims=False):
+    """Tangent weights of np.max/np.min(x, axis, keepdims) with output ans, shaped like x:
+    1/count on the extremal entries of each slice (tied entries share equally, as in
+    ``minmax_vjp``; a NaN extremum goes to the NaN entries), 0 elsewhere. Piecewise
+    constant, so the JVP ``np.sum(g * weights, axis, keepdims)`` differentiates again."""
+    if not _shape(x):
+        return 1.0
+    x = np.asarray(x)
+    ax = _axes(axis, x.ndim)
+    ans = _keepdims(ans, ax, keepdims)
+    mask = x == ans
+    if x.dtype.kind in "fc":
+        mask |= np.isnan(x) & np.isnan(ans)
+    return mask / np.maximum(np.sum(mask, axis=ax, keepdims=True), 1)
+
+
+def ravel_order(a, order="C"):
+    """The order, "C" or "F", in which ``np.ravel(a, order)`` reads a's elements, so that a
+    tangent of any memory layout is flattened the same way ("A" and "K" follow a's layout)."""
+    if order not in ("A", "K"):
+        return order
+    arr = np.asarray(a)
+    if order == "K" and not (arr.flags.c_contiguous or arr.flags.f_contiguous):
+        raise DiffcError("np.ravel(..., order='K') of a non-contiguous array is not supported",
+                         hint="use order='C' or 'F'")
+    return "F" if arr.flags.f_contiguous and not arr.flags.c_contiguous else "C"
