@@ -8,6 +8,8 @@ import functools
 import inspect
 import weakref
 
+import numpy as np
+
 from .compiler import ModuleBuilder
 from .errors import DiffcError, NameResolutionError
 
@@ -205,8 +207,25 @@ def vjp(fn=None, wrt=0, *, verbose=False):  # noqa: F811  (the cotangent goes la
 vjp.__doc__ = _vjp_build.__doc__
 
 
-def _trailing(fn, built, what):
-    """Call ``built(extra, *args)`` as ``f(*args, extra)``: the tangent or cotangent goes last."""
+def _generated_fn(derivative):
+    """The generated function behind a user-facing derivative (built now if it waited)."""
+    built = getattr(derivative, "__diffc_built__", derivative)
+    if built.__diffc_source__ is None:
+        built.__diffc_rebuild__()
+    return _state_fn(built)
+
+
+def _state_fn(built):
+    for cell in built.__diffc_rebuild__.__closure__ or ():
+        v = cell.cell_contents
+        if isinstance(v, dict) and "fn" in v:
+            return v["fn"]
+    return None
+
+
+def _with_trailing(fn, built, what):
+    """``f(*args, extra)``: the tangent (or vector) goes last; the generated function takes
+    it as its last parameter, by keyword."""
     @functools.wraps(fn)
     def call(*args, **kwargs):
         if what in kwargs and what not in inspect.signature(fn).parameters:
@@ -214,8 +233,9 @@ def _trailing(fn, built, what):
         elif args:
             *args, extra = args
         else:
-            raise DiffcError(f"{built.__name__} needs a {what} as its last argument")
-        return built(extra, *args, **kwargs)
+            raise DiffcError(f"{call.__name__} needs a {what} as its last argument")
+        last = list(inspect.signature(_generated_fn(built)).parameters)[-1]
+        return built(*args, **{last: extra}, **kwargs)
     return call
 
 
@@ -228,20 +248,123 @@ def jvp(fn=None, wrt=0, *, verbose=False):
     if fn is None:
         return functools.partial(jvp, wrt=wrt, verbose=verbose)
     built = _jvp_build(fn, wrt, verbose=verbose)
-    jvp_fn = _trailing(fn, built, "tangent")
+    jvp_fn = _with_trailing(fn, built, "tangent")
     jvp_fn.__name__ = jvp_fn.__qualname__ = f"{fn.__name__}_jvp"
     jvp_fn.__diffc_primal__ = fn
     jvp_fn.__diffc_built__ = built
     return jvp_fn
 
 
+def _single_wrt(fn, wrt, what):
+    target = forward_form(fn) if getattr(fn, "__diffc_primal__", None) is not None else fn
+    names, as_tuple = _wrt_names(target, wrt)
+    if as_tuple and len(names) != 1:
+        raise DiffcError(f"diffc.{what} takes one parameter in wrt",
+                         hint="group the parameters into one array")
+    return target, names[0]
+
+
+def hvp(fn=None, wrt=0, *, verbose=False):
+    """Hessian-vector product of a scalar function: ``diffc.hvp(f)(x, y, v)`` is H v, H the
+    Hessian with respect to x. Reverse mode over forward mode: the gradient with respect to
+    x of the directional derivative of f along v, about 4 gradients' cost whatever x's size."""
+    if fn is None:
+        return functools.partial(hvp, wrt=wrt, verbose=verbose)
+    target, name = _single_wrt(fn, wrt, "hvp")
+    direction = _compile_generated(target, (name,), "direction")
+    built = _build(direction, name, "grad", verbose)
+    hvp_fn = _with_trailing(fn, built, "vector")
+    hvp_fn.__name__ = hvp_fn.__qualname__ = f"{fn.__name__}_hvp"
+    hvp_fn.__diffc_built__ = built
+    return hvp_fn
+
+
+def _argument(fn, name, args, kwargs):
+    bound = inspect.signature(fn).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return bound.arguments[name]
+
+
+def _basis(x):
+    shape = np.shape(x)
+    for i in range(int(np.prod(shape))):
+        e = np.zeros(int(np.prod(shape)))
+        e[i] = 1.0
+        yield e.reshape(shape) if shape else 1.0
+
+
+def hessian(fn=None, wrt=0, *, verbose=False):
+    """The Hessian of a scalar function with respect to one argument, shaped
+    ``x.shape + x.shape``: one Hessian-vector product (reverse over forward mode) per
+    element of x, so O(n) gradients for n elements."""
+    if fn is None:
+        return functools.partial(hessian, wrt=wrt, verbose=verbose)
+    target, name = _single_wrt(fn, wrt, "hessian")
+    hv = hvp(target, name, verbose=verbose)
+
+    @functools.wraps(fn)
+    def hessian_fn(*args, **kwargs):
+        x = _argument(target, name, args, kwargs)
+        rows = [np.reshape(hv(*args, v, **kwargs), -1) for v in _basis(x)]
+        shape = np.shape(x)
+        h = np.array(rows, dtype=np.float64).reshape(shape + shape)
+        return float(h) if not shape else h
+    hessian_fn.__name__ = hessian_fn.__qualname__ = f"{fn.__name__}_hessian"
+    hessian_fn.__diffc_built__ = hv.__diffc_built__
+    return hessian_fn
+
+
+def jacobian(fn=None, wrt=0, *, mode="auto", verbose=False):
+    """The Jacobian of f with respect to one argument, shaped ``f(x).shape + x.shape``.
+
+    mode="forward": one Jacobian-vector product (forward mode) per element of x;
+    mode="reverse": one vector-Jacobian product (reverse mode) per element of f(x);
+    mode="auto" (default): forward, switching to reverse after the first product if
+    f(x) has fewer elements than x."""
+    if fn is None:
+        return functools.partial(jacobian, wrt=wrt, mode=mode, verbose=verbose)
+    if mode not in ("auto", "forward", "reverse"):
+        raise DiffcError(f"mode must be 'auto', 'forward' or 'reverse', got {mode!r}")
+    target, name = _single_wrt(fn, wrt, "jacobian")
+    fwd = jvp(target, name, verbose=verbose)
+    rev = vjp(target, name, verbose=verbose) if mode != "forward" else None
+
+    @functools.wraps(fn)
+    def jacobian_fn(*args, **kwargs):
+        x = _argument(target, name, args, kwargs)
+        xshape = np.shape(x)
+        if mode == "reverse":
+            value = target(*args, **kwargs)
+            return _rows(rev, args, kwargs, value, xshape)
+        basis = _basis(x)
+        value, first = fwd(*args, next(basis), **kwargs)
+        if mode == "auto" and np.size(value) < np.size(x):
+            return _rows(vjp(target, name), args, kwargs, value, xshape)
+        cols = [np.reshape(first, -1)] + [np.reshape(fwd(*args, v, **kwargs)[1], -1)
+                                          for v in basis]
+        vshape = np.shape(value)
+        j = np.array(cols, dtype=np.float64).T.reshape(vshape + xshape)
+        return float(j) if not j.shape else j
+    jacobian_fn.__name__ = jacobian_fn.__qualname__ = f"{fn.__name__}_jacobian"
+    return jacobian_fn
+
+
+def _rows(rev, args, kwargs, value, xshape):
+    rows = [np.reshape(rev(*args, ct, **kwargs), -1) for ct in _basis(value)]
+    vshape = np.shape(value)
+    j = np.array(rows, dtype=np.float64).reshape(vshape + xshape)
+    return float(j) if not j.shape else j
+
+
 def source(fn):
-    """The generated source of a function returned by grad, value_and_grad or vjp."""
+    """The generated source of a function returned by grad, value_and_grad, vjp, jvp, hvp
+    or hessian."""
     fn = getattr(fn, "__diffc_built__", fn)
     if getattr(fn, "__diffc_rebuild__", None) is not None and fn.__diffc_source__ is None:
         fn.__diffc_rebuild__()   # the build waited for a name to be defined; try now
     src = getattr(fn, "__diffc_source__", None)
     if src is None:
         raise DiffcError(f"{getattr(fn, '__name__', fn)!r} was not built by diffc",
-                         hint="pass the function returned by diffc.grad / value_and_grad / vjp")
+                         hint="pass the function returned by diffc.grad / value_and_grad / vjp "
+                              "/ jvp / hvp / hessian")
     return src
