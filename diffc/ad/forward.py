@@ -104,6 +104,9 @@ class Forward:
         for p in self.active_params:
             if self.dot(p) != self.kw[p]:   # the function has a variable of that name
                 out.append(Assign([Var(self.dot(p))], AtomExpr(Var(self.kw[p])), ret.loc))
+        for p in self.fn.params:     # given a varied value later: starts with a zero tangent
+            if p in self.varied and p not in self.active_params:
+                out.append(Assign([Var(self.dot(p))], _raw(f"{self.zeros}({p})", {p}), ret.loc))
         out += self.block(body)
         pre, tangent = self.tangent_struct(ret.value, ret.loc)
         return out + pre + [Return(SeqLit("tuple", [ret.value, tangent]), ret.loc)]

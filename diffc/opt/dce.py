@@ -5,7 +5,7 @@ computed through branches and loops (to a fixed point)::
 
     dt = 0.0                   (never read again)    ==>   (removed)
 """
-from ..ir.nodes import AddTo, Assign, For, If
+from ..ir.nodes import AddTo, Assign, For, If, While
 from ..ir.visit import atom_reads, rewrite, stmt_defs, stmt_reads
 
 
@@ -45,6 +45,19 @@ def _stmt(s, live, only):
         body, start = _block(s.body, end, only)
         loop = For(s.target, s.start, s.stop, s.step, body, s.loc, s.comment, s.reverse)
         return [loop], live | (start - {s.target.name}) | stmt_reads(s)
+    if isinstance(s, While):
+        # while True: test_body; if not test: break; body  -- iterate liveness at the head
+        head = set(live)
+        while True:
+            body_in = _block(s.body, head, only)[1]
+            after_test = live | atom_reads(s.test) | body_in
+            new_head = head | _block(s.test_body, after_test, only)[1]
+            if new_head == head:
+                break
+            head = new_head
+        body, body_in = _block(s.body, head, only)
+        test_body, start = _block(s.test_body, live | atom_reads(s.test) | body_in, only)
+        return [While(test_body, s.test, body, s.loc, s.comment)], start | head
     return [s], (live - stmt_defs(s)) | stmt_reads(s)
 
 
