@@ -234,6 +234,12 @@ def _with_trailing(fn, built, what):
             *args, extra = args
         else:
             raise DiffcError(f"{call.__name__} needs a {what} as its last argument")
+        target = forward_form(fn) if getattr(fn, "__diffc_primal__", None) is not None else fn
+        try:
+            inspect.signature(target).bind(*args, **kwargs)
+        except TypeError as e:
+            raise DiffcError(f"{call.__name__} takes the arguments of {fn.__name__} and then a "
+                             f"{what} ({e})") from None
         last = list(inspect.signature(_generated_fn(built)).parameters)[-1]
         return built(*args, **{last: extra}, **kwargs)
     return call

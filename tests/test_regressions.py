@@ -89,7 +89,6 @@ class Model:
     (lambda: diffc.grad(extend_list_in_place), None, "concatenating lists"),
     (lambda: diffc.grad(loop_over_mapping), (1.5, {0: 1.0, 1: 2.0}), "iterates over a dict"),
     (lambda: diffc.grad(sum_into_out), None, "out="),
-    (lambda: diffc.grad(diffc.grad(cube)), None, "higher order"),
     (lambda: diffc.grad(Model().loss), None, "bound method"),
 ])
 def test_refused_instead_of_wrong(build, args, match):
