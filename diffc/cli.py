@@ -65,7 +65,8 @@ def cmd_show(args):
         print("# ---- emitted source")
         print(builder.source(), end="")
         return 0
-    kind = {"grad": api.grad, "value_and_grad": api.value_and_grad, "vjp": api.vjp}[args.kind]
+    kind = {"grad": api.grad, "value_and_grad": api.value_and_grad, "vjp": api.vjp,
+            "jvp": api.jvp}[args.kind]
     print(api.source(kind(fn, wrt=_wrt(args.wrt))), end="")
     return 0
 
@@ -76,7 +77,7 @@ def main(argv=None):
     show = sub.add_parser("show", help="print the generated derivative source of a function")
     show.add_argument("target", help="FILE.py:FUNCTION or MODULE:FUNCTION")
     show.add_argument("--wrt", default="0", help="parameters (positions or names, comma-separated)")
-    show.add_argument("--kind", default="grad", choices=["grad", "value_and_grad", "vjp"])
+    show.add_argument("--kind", default="grad", choices=["grad", "value_and_grad", "vjp", "jvp"])
     show.add_argument("--ir", action="store_true", help="also print the lowered IR")
     show.add_argument("--stages", action="store_true",
                       help="print the IR after every stage of the pipeline")

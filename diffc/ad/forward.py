@@ -230,6 +230,9 @@ class Forward:
             if p in bound and not (isinstance(bound[p], Const) and bound[p].value is None):
                 raise UnsupportedError(f"diffc cannot differentiate {_describe(e)} with `{p}=`",
                                        s.loc, f"drop `{p}=` and use the returned value")
+        # every operand has a tangent: their sum already has the output's shape
+        operands = [bound.get(p) for p in rule.params if p not in rule.defaults]
+        all_varied = len(rule.diff) > 1 and all(self.is_varied(a) for a in operands)
         pre, parts = [], []
         for p in rule.diff:
             a = bound.get(p)
@@ -240,7 +243,8 @@ class Forward:
                 pre.append(Assign([Var(t)], self._atom_tangent(a), s.loc))
             else:
                 t = self.dot(a.name)
-            parts.append(inline_vjp(rule, p, bound, t, ANS, self.ns, self.shapes.same(a, e)))
+            parts.append(inline_vjp(rule, p, bound, t, ANS, self.ns,
+                                    all_varied or self.shapes.same(a, e)))
         return pre, _sum(parts)
 
     def unpack(self, s):
