@@ -1,7 +1,12 @@
-"""VJP rules for NumPy, ``math`` and Python builtins: one table, one line of math each.
+"""Derivative rules for NumPy, ``math`` and Python builtins: one table, one line of math each.
 
-``g`` is the output's adjoint, ``ans`` the output. Helpers such as
+Every function has its VJP rule (reverse mode: ``g`` is the output's adjoint)
+followed by its JVP rule (forward mode: ``g`` is the tangent of the argument in
+whose position the expression stands); ``ans`` is the output. Helpers such as
 ``unbroadcast`` live in ``diffc.backend.runtime``; generated code calls them.
+JVP expressions are differentiated again (higher derivatives), so they use only
+operations that have rules themselves (or piecewise-constant helpers declared
+with ``defnondiff``), never the reverse-mode helpers.
 """
 import builtins
 import math
@@ -15,6 +20,7 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
                                power_vjp_exponent, prod_vjp, ravel_vjp, reshape_vjp, stack_vjp,
                                transpose_vjp, unbroadcast, unreduce, keep_array, broadcast)
 from ..ir.nodes import MethodRef
+from ..backend.runtime import minmax_weights, ravel_order
 from .registry import alias, defjvp, defnondiff, defvjp
 
 # ---------------------------------------------------------------- elementwise, one argument
@@ -25,12 +31,27 @@ def _(g, ans, x):
     return -g
 
 
+@defjvp(np.negative, operator.neg)
+def _(g, ans, x):
+    return -g
+
+
 @defvjp(np.positive, np.copy, float, operator.pos, MethodRef("copy"), MethodRef("item"))
 def _(g, ans, x):
     return g
 
 
+@defjvp(np.positive, np.copy, float, operator.pos, MethodRef("copy"), MethodRef("item"))
+def _(g, ans, x):
+    return np.reshape(np.copy(g), np.shape(ans))   # a fresh tangent, () for float/item
+
+
 @defvjp(np.exp)
+def _(g, ans, x):
+    return g * ans
+
+
+@defjvp(np.exp)
 def _(g, ans, x):
     return g * ans
 
@@ -40,7 +61,17 @@ def _(g, ans, x):
     return g * ans * np.log(2.0)
 
 
+@defjvp(np.exp2)
+def _(g, ans, x):
+    return g * ans * np.log(2.0)
+
+
 @defvjp(np.expm1)
+def _(g, ans, x):
+    return g * (ans + 1.0)
+
+
+@defjvp(np.expm1)
 def _(g, ans, x):
     return g * (ans + 1.0)
 
@@ -50,7 +81,17 @@ def _(g, ans, x):
     return g / x
 
 
+@defjvp(np.log)
+def _(g, ans, x):
+    return g / x
+
+
 @defvjp(np.log2)
+def _(g, ans, x):
+    return g / (x * np.log(2.0))
+
+
+@defjvp(np.log2)
 def _(g, ans, x):
     return g / (x * np.log(2.0))
 
@@ -60,7 +101,17 @@ def _(g, ans, x):
     return g / (x * np.log(10.0))
 
 
+@defjvp(np.log10)
+def _(g, ans, x):
+    return g / (x * np.log(10.0))
+
+
 @defvjp(np.log1p)
+def _(g, ans, x):
+    return g / (1.0 + x)
+
+
+@defjvp(np.log1p)
 def _(g, ans, x):
     return g / (1.0 + x)
 
@@ -70,7 +121,17 @@ def _(g, ans, x):
     return g / (2.0 * ans)
 
 
+@defjvp(np.sqrt)
+def _(g, ans, x):
+    return g / (2.0 * ans)
+
+
 @defvjp(np.cbrt)
+def _(g, ans, x):
+    return g / (3.0 * ans ** 2)
+
+
+@defjvp(np.cbrt)
 def _(g, ans, x):
     return g / (3.0 * ans ** 2)
 
@@ -80,7 +141,17 @@ def _(g, ans, x):
     return g * 2.0 * x
 
 
+@defjvp(np.square)
+def _(g, ans, x):
+    return g * 2.0 * x
+
+
 @defvjp(np.reciprocal)
+def _(g, ans, x):
+    return -g * ans ** 2
+
+
+@defjvp(np.reciprocal)
 def _(g, ans, x):
     return -g * ans ** 2
 
@@ -100,7 +171,17 @@ def _(g, ans, x):
     return -g * np.sin(x)
 
 
+@defjvp(np.cos)
+def _(g, ans, x):
+    return -g * np.sin(x)
+
+
 @defvjp(np.tan)
+def _(g, ans, x):
+    return g / np.cos(x) ** 2
+
+
+@defjvp(np.tan)
 def _(g, ans, x):
     return g / np.cos(x) ** 2
 
@@ -110,7 +191,17 @@ def _(g, ans, x):
     return g / np.sqrt(1.0 - x ** 2)
 
 
+@defjvp(np.arcsin)
+def _(g, ans, x):
+    return g / np.sqrt(1.0 - x ** 2)
+
+
 @defvjp(np.arccos)
+def _(g, ans, x):
+    return -g / np.sqrt(1.0 - x ** 2)
+
+
+@defjvp(np.arccos)
 def _(g, ans, x):
     return -g / np.sqrt(1.0 - x ** 2)
 
@@ -120,7 +211,17 @@ def _(g, ans, x):
     return g / (1.0 + x ** 2)
 
 
+@defjvp(np.arctan)
+def _(g, ans, x):
+    return g / (1.0 + x ** 2)
+
+
 @defvjp(np.sinh)
+def _(g, ans, x):
+    return g * np.cosh(x)
+
+
+@defjvp(np.sinh)
 def _(g, ans, x):
     return g * np.cosh(x)
 
@@ -130,12 +231,27 @@ def _(g, ans, x):
     return g * np.sinh(x)
 
 
+@defjvp(np.cosh)
+def _(g, ans, x):
+    return g * np.sinh(x)
+
+
 @defvjp(np.tanh)
 def _(g, ans, x):
     return g * (1.0 - ans ** 2)
 
 
+@defjvp(np.tanh)
+def _(g, ans, x):
+    return g * (1.0 - ans ** 2)
+
+
 @defvjp(np.abs, builtins.abs)
+def _(g, ans, x):
+    return g * np.sign(x)
+
+
+@defjvp(np.abs, builtins.abs)
 def _(g, ans, x):
     return g * np.sign(x)
 
@@ -157,6 +273,11 @@ def _(g, ans, x1, x2):
     return unbroadcast(g, x1), unbroadcast(-g, x2)
 
 
+@defjvp(np.subtract, operator.sub)
+def _(g, ans, x1, x2):
+    return broadcast(g, ans), broadcast(-g, ans)
+
+
 @defvjp(np.multiply, operator.mul)
 def _(g, ans, x1, x2):
     return unbroadcast(g * x2, x1), unbroadcast(g * x1, x2)
@@ -172,9 +293,22 @@ def _(g, ans, x1, x2):
     return unbroadcast(g / x2, x1), unbroadcast(-g * x1 / x2 ** 2, x2)
 
 
+@defjvp(np.true_divide, operator.truediv)
+def _(g, ans, x1, x2):
+    return g / x2, -g * x1 / x2 ** 2
+
+
 @defvjp(np.power, operator.pow, builtins.pow, math.pow)
 def _(g, ans, x1, x2):
     return power_vjp_base(g, x1, x2), power_vjp_exponent(g, ans, x1, x2)
+
+
+@defjvp(np.power, operator.pow, builtins.pow, math.pow)
+def _(g, ans, x1, x2):
+    # 0 where x2 == 0 (x1 ** 0 is constant) and where x1 == 0 for the exponent, as in the VJP;
+    # np.power with a float exponent: no ZeroDivisionError (0.0 ** -1.0) or integer-power error
+    return (g * np.where(x2 == 0, 0.0, x2 * np.power(x1, x2 - 1.0)),
+            g * np.where(x1 == 0, 0.0, ans * np.log(np.where(x1 == 0, 1.0, x1))))
 
 
 @defvjp(np.remainder, operator.mod)
@@ -182,9 +316,19 @@ def _(g, ans, x1, x2):
     return unbroadcast(g, x1), unbroadcast(-g * np.floor_divide(x1, x2), x2)
 
 
+@defjvp(np.remainder, operator.mod)
+def _(g, ans, x1, x2):
+    return broadcast(g, ans), -g * np.floor_divide(x1, x2)
+
+
 @defvjp(np.fmod, math.fmod)
 def _(g, ans, x1, x2):
     return unbroadcast(g, x1), unbroadcast(-g * np.trunc(x1 / x2), x2)
+
+
+@defjvp(np.fmod, math.fmod)
+def _(g, ans, x1, x2):
+    return broadcast(g, ans), -g * np.trunc(x1 / x2)
 
 
 @defvjp(np.maximum, np.fmax, builtins.max)
@@ -192,9 +336,19 @@ def _(g, ans, x1, x2):
     return unbroadcast(g * (x1 >= x2), x1), unbroadcast(g * (x1 < x2), x2)
 
 
+@defjvp(np.maximum, np.fmax, builtins.max)
+def _(g, ans, x1, x2):
+    return g * (x1 >= x2), g * (x1 < x2)     # ties: x1, as in the VJP
+
+
 @defvjp(np.minimum, np.fmin, builtins.min)
 def _(g, ans, x1, x2):
     return unbroadcast(g * (x1 <= x2), x1), unbroadcast(g * (x1 > x2), x2)
+
+
+@defjvp(np.minimum, np.fmin, builtins.min)
+def _(g, ans, x1, x2):
+    return g * (x1 <= x2), g * (x1 > x2)
 
 
 @defvjp(np.arctan2, math.atan2)
@@ -203,9 +357,19 @@ def _(g, ans, x1, x2):
             unbroadcast(-g * x1 / (x1 ** 2 + x2 ** 2), x2))
 
 
+@defjvp(np.arctan2, math.atan2)
+def _(g, ans, x1, x2):
+    return g * x2 / (x1 ** 2 + x2 ** 2), -g * x1 / (x1 ** 2 + x2 ** 2)
+
+
 @defvjp(np.hypot, math.hypot)
 def _(g, ans, x1, x2):
     return unbroadcast(g * x1 / ans, x1), unbroadcast(g * x2 / ans, x2)
+
+
+@defjvp(np.hypot, math.hypot)
+def _(g, ans, x1, x2):
+    return g * x1 / ans, g * x2 / ans
 
 
 @defvjp(np.where, nondiff=("condition",))
@@ -213,9 +377,19 @@ def _(g, ans, condition, x, y):
     return unbroadcast(np.where(condition, g, 0.0), x), unbroadcast(np.where(condition, 0.0, g), y)
 
 
+@defjvp(np.where, nondiff=("condition",))
+def _(g, ans, condition, x, y):
+    return broadcast(np.where(condition, g, 0.0), ans), broadcast(np.where(condition, 0.0, g), ans)
+
+
 @defvjp(np.clip, nondiff=("a_min", "a_max"))
 def _(g, ans, a, a_min, a_max):
     return unbroadcast(g * (ans == a), a)
+
+
+@defjvp(np.clip, nondiff=("a_min", "a_max"))
+def _(g, ans, a, a_min, a_max):
+    return g * (ans == a)
 
 
 # ---------------------------------------------------------------- linear algebra
@@ -225,14 +399,29 @@ def _(g, ans, x1, x2):
     return matmul_vjp_a(g, x1, x2), matmul_vjp_b(g, x1, x2)
 
 
+@defjvp(np.matmul, operator.matmul)
+def _(g, ans, x1, x2):
+    return np.matmul(g, x2), np.matmul(x1, g)
+
+
 @defvjp(np.dot)
 def _(g, ans, a, b):
     return dot_vjp_a(g, a, b), dot_vjp_b(g, a, b)
 
 
+@defjvp(np.dot)
+def _(g, ans, a, b):
+    return np.dot(g, b), np.dot(a, g)
+
+
 @defvjp(np.outer)
 def _(g, ans, a, b):
     return outer_vjp_a(g, a, b), outer_vjp_b(g, a, b)
+
+
+@defjvp(np.outer)
+def _(g, ans, a, b):
+    return np.outer(g, b), np.outer(a, g)
 
 
 # ---------------------------------------------------------------- reductions
@@ -252,14 +441,44 @@ def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     return mean_vjp(g, a, axis, keepdims)
 
 
+@defjvp(np.mean, refused=("out",))
+def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return np.mean(g, axis=axis, keepdims=keepdims)
+
+
 @defvjp(np.prod, refused=("out",))
 def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     return prod_vjp(g, ans, a, axis, keepdims)
 
 
+@defjvp(np.prod, refused=("out",))
+def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    # sum_i g_i * (product of the others), written to differentiate again exactly with zeros:
+    # P is the product of the nonzero entries; at a nonzero entry the others are P / a_i times
+    # Z, the product of the zero entries (value 0 or 1); at a zero entry they are P if it is
+    # its slice's only zero, P times the other zero if there are two (value 0, derivative P),
+    # else 0. Exact Hessians with any zeros, all orders with at most one zero per slice.
+    return np.sum(
+        g * np.where(np.equal(a, 0),
+                     np.prod(np.where(np.equal(a, 0), 1.0, a), axis=axis, keepdims=True)
+                     * ((np.count_nonzero(np.equal(a, 0), axis=axis, keepdims=True) == 1)
+                        + (np.count_nonzero(np.equal(a, 0), axis=axis, keepdims=True) == 2)
+                        * (np.sum(np.where(np.equal(a, 0), a, 0.0), axis=axis, keepdims=True)
+                           - a)),
+                     np.prod(np.where(np.equal(a, 0), 1.0, a), axis=axis, keepdims=True)
+                     / np.where(np.equal(a, 0), 1.0, a)
+                     * np.prod(np.where(np.equal(a, 0), a, 1.0), axis=axis, keepdims=True)),
+        axis=axis, keepdims=keepdims)
+
+
 @defvjp(np.max, np.amax, np.min, np.amin, refused=("out",))
 def _(g, ans, a, axis=None, out=None, keepdims=False):
     return minmax_vjp(g, ans, a, axis, keepdims)
+
+
+@defjvp(np.max, np.amax, np.min, np.amin, refused=("out",))
+def _(g, ans, a, axis=None, out=None, keepdims=False):
+    return np.sum(g * minmax_weights(ans, a, axis, keepdims), axis=axis, keepdims=keepdims)
 
 
 @defvjp(np.var, refused=("out",))
@@ -268,10 +487,22 @@ def _(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
             / (np.size(a) / np.size(ans) - ddof))
 
 
+@defjvp(np.var, refused=("out",))
+def _(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return (np.sum(g * (a - np.mean(a, axis=axis, keepdims=True)), axis=axis, keepdims=keepdims)
+            * 2.0 / (np.size(a) / np.size(ans) - ddof))
+
+
 @defvjp(np.std, refused=("out",))
 def _(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     return (unreduce(g / ans, a, axis, keepdims) * (a - np.mean(a, axis=axis, keepdims=True))
             / (np.size(a) / np.size(ans) - ddof))
+
+
+@defjvp(np.std, refused=("out",))
+def _(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return (np.sum(g * (a - np.mean(a, axis=axis, keepdims=True)), axis=axis, keepdims=keepdims)
+            / (ans * (np.size(a) / np.size(ans) - ddof)))
 
 
 # ---------------------------------------------------------------- shapes
@@ -281,9 +512,19 @@ def _(g, ans, a, shape):
     return reshape_vjp(g, a)
 
 
+@defjvp(np.reshape, nondiff=("shape",))
+def _(g, ans, a, shape):
+    return np.reshape(g, shape)
+
+
 @defvjp(np.ravel)
 def _(g, ans, a, order="C"):
     return ravel_vjp(g, a, order)
+
+
+@defjvp(np.ravel)
+def _(g, ans, a, order="C"):
+    return np.ravel(g, ravel_order(a, order))    # "A"/"K" follow a's layout, not g's
 
 
 @defvjp(np.squeeze)
@@ -291,9 +532,19 @@ def _(g, ans, a, axis=None):
     return reshape_vjp(g, a)
 
 
+@defjvp(np.squeeze)
+def _(g, ans, a, axis=None):
+    return np.squeeze(g, axis)
+
+
 @defvjp(np.expand_dims, nondiff=("axis",))
 def _(g, ans, a, axis):
     return reshape_vjp(g, a)
+
+
+@defjvp(np.expand_dims, nondiff=("axis",))
+def _(g, ans, a, axis):
+    return np.expand_dims(g, axis)
 
 
 @defvjp(np.transpose)
@@ -301,9 +552,19 @@ def _(g, ans, a, axes=None):
     return transpose_vjp(g, axes)
 
 
+@defjvp(np.transpose)
+def _(g, ans, a, axes=None):
+    return np.transpose(g, axes)
+
+
 @defvjp(np.stack, refused=("out",))
 def _(g, ans, arrays, axis=0, out=None):
     return stack_vjp(g, arrays, axis)
+
+
+@defjvp(np.stack, refused=("out",))
+def _(g, ans, arrays, axis=0, out=None):
+    return np.stack(g, axis)      # g: the items' tangents
 
 
 @defvjp(np.concatenate, refused=("out",))
@@ -311,9 +572,19 @@ def _(g, ans, arrays, axis=0, out=None):
     return concatenate_vjp(g, arrays, axis)
 
 
+@defjvp(np.concatenate, refused=("out",))
+def _(g, ans, arrays, axis=0, out=None):
+    return np.concatenate(g, axis)
+
+
 @defvjp(np.array, np.asarray, np.asarray_chkfinite)
 def _(g, ans, object):
     return array_vjp(g, object)
+
+
+@defjvp(np.array, np.asarray, np.asarray_chkfinite)
+def _(g, ans, object):
+    return np.array(g)
 
 
 @defvjp(MethodRef("astype"), nondiff=("dtype",))
@@ -321,7 +592,17 @@ def _(g, ans, x, dtype):
     return g * (np.dtype(dtype).kind in "fc")     # a cast to integers has derivative 0
 
 
+@defjvp(MethodRef("astype"), nondiff=("dtype",))
+def _(g, ans, x, dtype):
+    return g * np.issubdtype(dtype, np.inexact)   # 0 for a cast to integers or bool
+
+
 @defvjp(keep_array, nondiff=("old",))
+def _(g, ans, old, new):
+    return g
+
+
+@defjvp(keep_array, nondiff=("old",))
 def _(g, ans, old, new):
     return g
 
@@ -339,6 +620,11 @@ def _(g, ans, t, like):
 @defvjp(MethodRef("tolist"))
 def _(g, ans, x):
     return reshape_vjp(np.asarray(g), x)
+
+
+@defjvp(MethodRef("tolist"))
+def _(g, ans, x):
+    return np.asarray(g).tolist()
 
 
 # ---------------------------------------------------------------- aliases
@@ -372,3 +658,5 @@ defnondiff(len, range, int, bool, round, isinstance, print, type,
            np.count_nonzero, np.searchsorted, np.allclose, np.isclose, np.array_equal,
            MethodRef("argmax"), MethodRef("argmin"),
            MethodRef("any"), MethodRef("all"))
+
+defnondiff(minmax_weights, ravel_order)   # piecewise-constant helpers of JVP rules
