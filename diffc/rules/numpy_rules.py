@@ -18,7 +18,9 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
                                matmul_vjp_b, mean_vjp, minmax_vjp, outer_vjp_a, outer_vjp_b,
                                power_vjp_base,
                                power_vjp_exponent, prod_vjp, ravel_vjp, reshape_vjp, stack_vjp,
-                               transpose_vjp, unbroadcast, unreduce, keep_array, broadcast)
+                               transpose_vjp, unbroadcast, unreduce, keep_array, broadcast,
+                               zeros_tangent, check_tangent, check_tangent_tuple,
+                               unit_tangent, finalize)
 from ..ir.nodes import MethodRef
 from ..backend.runtime import minmax_weights, ravel_order
 from .registry import alias, defjvp, defnondiff, defvjp
@@ -644,6 +646,39 @@ for _np, *_others in [(np.exp, math.exp), (np.log, math.log), (np.sqrt, math.sqr
     alias(_np, *_others)
 
 # ---------------------------------------------------------------- zero derivative
+
+defnondiff(zeros_tangent, unit_tangent)
+
+
+@defvjp(finalize, nondiff=("x",))
+def _(g, ans, g_, x):
+    return unbroadcast(g, g_)
+
+
+@defjvp(finalize, nondiff=("x",))
+def _(g, ans, g_, x):
+    return finalize(g, x)
+
+
+@defvjp(check_tangent_tuple, nondiff=("n", "fname"))
+def _(g, ans, t, n, fname):
+    return g
+
+
+@defjvp(check_tangent_tuple, nondiff=("n", "fname"))
+def _(g, ans, t, n, fname):
+    return g
+
+
+@defvjp(check_tangent, nondiff=("x", "param", "fname"))
+def _(g, ans, t, x, param, fname):
+    return g
+
+
+@defjvp(check_tangent, nondiff=("x", "param", "fname"))
+def _(g, ans, t, x, param, fname):
+    return g
+
 
 defnondiff(len, range, int, bool, round, isinstance, print, type,
            operator.floordiv, operator.lt, operator.le, operator.gt, operator.ge,
