@@ -100,6 +100,7 @@ def _build(fn, wrt, kind, verbose):
         derivative.__diffc_as_tuple__ = as_tuple
         derivative.__diffc_source__ = None
         derivative.__diffc_rebuild__ = rebuild
+        derivative.__diffc_state__ = state   # the generated function, its source and names
         try:
             rebuild()
         except NameResolutionError:
@@ -121,10 +122,7 @@ def forward_form(derivative):
     built = getattr(derivative, "__diffc_built__", derivative)
     form = built.__diffc_form__
     if form is None:                       # a jvp: its generated wrapper is forward code
-        g = _state_fn(built) if built.__diffc_source__ is not None else None
-        if g is None:
-            built.__diffc_rebuild__()
-            g = _state_fn(built)
+        g = _generated_fn(built)
     else:
         kind, names, primal = form
         if kind != "grad" or len(names) != 1 or getattr(built, "__diffc_as_tuple__", False):
@@ -210,17 +208,9 @@ vjp.__doc__ = _vjp_build.__doc__
 def _generated_fn(derivative):
     """The generated function behind a user-facing derivative (built now if it waited)."""
     built = getattr(derivative, "__diffc_built__", derivative)
-    if built.__diffc_source__ is None:
+    if "fn" not in built.__diffc_state__:
         built.__diffc_rebuild__()
-    return _state_fn(built)
-
-
-def _state_fn(built):
-    for cell in built.__diffc_rebuild__.__closure__ or ():
-        v = cell.cell_contents
-        if isinstance(v, dict) and "fn" in v:
-            return v["fn"]
-    return None
+    return built.__diffc_state__["fn"]
 
 
 def _with_trailing(fn, built, what):

@@ -306,12 +306,11 @@ class ModuleBuilder:
             gen = namespace[name]
             gen.__defaults__ = fn.__defaults__
             gen.__kwdefaults__ = dict(fn.__kwdefaults__) if fn.__kwdefaults__ else None
-            if extra:   # the trailing `tangent=None` of forward-mode wrappers
-                if extra[0] in (gen.__kwdefaults__ or {}) or \
-                        gen.__code__.co_kwonlyargcount and extra[0] in \
-                        gen.__code__.co_varnames[gen.__code__.co_argcount:
-                                                 gen.__code__.co_argcount +
-                                                 gen.__code__.co_kwonlyargcount]:
+            if extra:   # forward-mode wrappers end with `tangent=None`
+                code = gen.__code__
+                kwonly = code.co_varnames[code.co_argcount:
+                                          code.co_argcount + code.co_kwonlyargcount]
+                if extra[0] in kwonly:
                     gen.__kwdefaults__ = {**(gen.__kwdefaults__ or {}), extra[0]: None}
                 else:
                     gen.__defaults__ = (gen.__defaults__ or ()) + (None,)

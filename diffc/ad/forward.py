@@ -18,34 +18,21 @@ the tangents of their active parameters as keyword arguments. A tuple's
 tangent is the tuple of its items' tangents.
 """
 import ast
+import inspect
 
 from ..errors import NoRuleError, UnsupportedError
-from ..ir.activity import NONDIFF_ATTRS, diff_operands, is_user_function, op_callee
-from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For, If,
-                        Raise, Raw, Return, SeqLit, Subscript, UnaryOp, Var, While, const)
+from ..ir.activity import (NONDIFF_ATTRS, diff_operands, is_user_function, op_callee,
+                           varied_names)
+from ..ir.nodes import (Assign, AtomExpr, Attribute, Call, Const, ExprStmt, For, If,
+                        Raise, Raw, Return, SeqLit, Subscript, Var, While, const)
 from ..ir.shapes import Shapes
-from ..ir.visit import atom_reads, expr_reads, walk
+from ..ir.visit import atom_reads, expr_reads
 from ..rules import inline_vjp
 from ..rules.registry import lookup_jvp
-from .reverse import Generated, _describe, _raw
+from .reverse import Generated, _raw, bind_rule, check_mutation
 
 ZERO = Const(0.0, "0.0")
 ANS = "__ans__"   # stands for the result in a tangent expression until the result has a name
-
-
-def varied_names(fn_ir, active_params):
-    """The variables that depend differentiably on the active parameters."""
-    flows = [({t.name for t in s.targets}, diff_operands(s.value))
-             for s in walk(fn_ir.body) if isinstance(s, Assign)]
-    varied = set(active_params)
-    changed = True
-    while changed:
-        changed = False
-        for targets, ops in flows:
-            if ops & varied and not targets <= varied:
-                varied |= targets
-                changed = True
-    return varied
 
 
 class Forward:
@@ -144,14 +131,7 @@ class Forward:
         if isinstance(s, While):
             return [While(self.block(s.test_body), s.test, self.block(s.body), s.loc, s.comment)]
         if isinstance(s, ExprStmt):
-            e = s.value
-            from ..ir.nodes import MethodRef
-            if isinstance(e, Call) and isinstance(e.fn, MethodRef) and expr_reads(e) & self.varied:
-                raise UnsupportedError(
-                    f"diffc cannot differentiate through `{e.args[0]}.{e.fn.name}(...)`, which "
-                    f"may modify `{e.args[0]}` in place", s.loc,
-                    "build the value without mutation, e.g. a list display `[a, b, c]`, "
-                    "np.stack or np.concatenate")
+            check_mutation(s, self.varied)
             return [s]
         if isinstance(s, Raise):
             return [s]
@@ -210,26 +190,7 @@ class Forward:
 
     def rule_tangent(self, s, e, y):
         fn, args, kwargs = op_callee(e)
-        rule = lookup_jvp(fn) if fn is not None else None
-        if rule is None and getattr(fn, "__diffc_primal__", None) is not None:
-            raise UnsupportedError(f"{_describe(e)} is a derivative built by diffc; call it "
-                                   "outside the function, or ask diffc for the higher "
-                                   "derivative directly (diffc.hvp, diffc.hessian, grad of grad)",
-                                   s.loc)
-        if rule is None:
-            raise NoRuleError(
-                f"no forward-mode (JVP) rule for {_describe(e)}", s.loc,
-                "rewrite the expression with functions diffc knows (see docs/supported.md), "
-                "or register a rule with diffc.rules.defjvp")
-        bound = rule.bind(args, kwargs)
-        if bound is None:
-            raise UnsupportedError(
-                f"the derivative rule of {_describe(e)} does not accept these arguments "
-                f"(it takes {', '.join(rule.params)})", s.loc, "pass only those arguments")
-        for p in rule.refused:
-            if p in bound and not (isinstance(bound[p], Const) and bound[p].value is None):
-                raise UnsupportedError(f"diffc cannot differentiate {_describe(e)} with `{p}=`",
-                                       s.loc, f"drop `{p}=` and use the returned value")
+        rule, bound = bind_rule(e, fn, args, kwargs, s.loc, lookup_jvp, "defjvp")
         # every operand has a tangent: their sum already has the output's shape
         operands = [bound.get(p) for p in rule.params if p not in rule.defaults]
         all_varied = len(rule.diff) > 1 and all(self.is_varied(a) for a in operands)
@@ -261,7 +222,6 @@ class Forward:
 
     # ------------------------------------------------------------ calls of user functions
     def user_call(self, s):
-        import inspect
         e = s.value
         try:
             bound = inspect.signature(e.fn).bind(*e.args, **e.kwargs).arguments
@@ -275,11 +235,10 @@ class Forward:
         pre = []
         for p in params:
             a = bound[p]
-            t = Var(self.fresh(f"{p}_dot")) if not isinstance(a, Var) else None
-            if t is None and a.name in self.varied:
+            if isinstance(a, Var) and a.name in self.varied:
                 kwargs[kw[p]] = Var(self.dot(a.name))
                 continue
-            t = t or Var(self.fresh(f"{p}_dot"))
+            t = Var(self.fresh(f"{p}_dot"))
             pre.append(Assign([t], self._atom_tangent(a), s.loc))
             kwargs[kw[p]] = t
         y = s.target

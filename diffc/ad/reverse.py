@@ -63,6 +63,45 @@ def _describe(expr):
     return type(expr).__name__
 
 
+def check_mutation(s, varied):
+    """A method called for its effect may mutate its receiver: refuse it on values
+    that depend on the inputs rather than lose their derivatives."""
+    e = s.value
+    if isinstance(e, Call) and isinstance(e.fn, MethodRef) and expr_reads(e) & varied:
+        receiver = e.args[0]
+        raise UnsupportedError(
+            f"diffc cannot differentiate through `{receiver}.{e.fn.name}(...)`, which may "
+            f"modify `{receiver}` in place", s.loc,
+            "build the value without mutation, e.g. a list display `[a, b, c]`, "
+            "np.stack or np.concatenate")
+
+
+def bind_rule(e, fn, args, kwargs, loc, table, register):
+    """The rule of ``e``'s callee from ``table`` (lookup or lookup_jvp) and the call's
+    operands bound to its parameters, or an error naming what is wrong."""
+    rule = table(fn) if fn is not None else None
+    if rule is None and getattr(fn, "__diffc_primal__", None) is not None:
+        raise UnsupportedError(f"{_describe(e)} is a derivative built by diffc; call it outside "
+                               "the function, or ask diffc for the higher derivative directly "
+                               "(diffc.hvp, diffc.hessian, grad of grad)", loc)
+    if rule is None:
+        kind = "forward-mode (JVP) " if register == "defjvp" else ""
+        raise NoRuleError(
+            f"no {kind}derivative rule for {_describe(e)}", loc,
+            "rewrite the expression with functions diffc knows (see docs/supported.md), "
+            f"or register a rule with diffc.rules.{register}")
+    bound = rule.bind(args, kwargs)
+    if bound is None:
+        raise UnsupportedError(
+            f"the derivative rule of {_describe(e)} does not accept these arguments "
+            f"(it takes {', '.join(rule.params)})", loc, "pass only those arguments")
+    for p in rule.refused:
+        if p in bound and not (isinstance(bound[p], Const) and bound[p].value is None):
+            raise UnsupportedError(f"diffc cannot differentiate {_describe(e)} with `{p}=`",
+                                   loc, f"drop `{p}=` and use the returned value")
+    return rule, bound
+
+
 class Reverse:
     def __init__(self, fn_ir, active_params, active, varied, names, namespace, request):
         self.fn = fn_ir
@@ -150,7 +189,7 @@ class Reverse:
         if isinstance(s, While):
             return self.while_(s)
         if isinstance(s, ExprStmt):
-            self.check_mutation(s)
+            check_mutation(s, self.varied)
             return [s], []
         if isinstance(s, Raise):
             return [s], []
@@ -187,18 +226,6 @@ class Reverse:
             self.names.reserve(self.loop_var)
         back = For(Var(self.loop_var), const(0), count, const(1), bb + bt, s.loc, reverse=False)
         return fwd, bt + [back, restore]
-
-    def check_mutation(self, s):
-        """A method called for its effect may mutate its receiver: refuse it on
-        values that depend on the inputs rather than lose their derivatives."""
-        e = s.value
-        if isinstance(e, Call) and isinstance(e.fn, MethodRef) and expr_reads(e) & self.varied:
-            receiver = e.args[0]
-            raise UnsupportedError(
-                f"diffc cannot differentiate through `{receiver}.{e.fn.name}(...)`, which may "
-                f"modify `{receiver}` in place", s.loc,
-                "build the value without mutation, e.g. a list display `[a, b, c]`, "
-                "np.stack or np.concatenate")
 
     # ------------------------------------------------------------ assignments
     def assign(self, s):
@@ -300,24 +327,7 @@ class Reverse:
         active_ops = diff_operands(e) & self.active
         if not active_ops:
             return
-        rule = lookup(fn) if fn is not None else None
-        if rule is None and getattr(fn, "__diffc_primal__", None) is not None:
-            raise UnsupportedError(f"{_describe(e)} is a derivative built by diffc; derivatives "
-                                   "of derivatives (higher order) are not supported yet", s.loc)
-        if rule is None:
-            raise NoRuleError(
-                f"no derivative rule for {_describe(e)}", s.loc,
-                "rewrite the expression with functions diffc knows (see docs/supported.md), "
-                "or register a rule with diffc.rules.defvjp")
-        bound = rule.bind(args, kwargs)
-        if bound is None:
-            raise UnsupportedError(
-                f"the derivative rule of {_describe(e)} does not accept these arguments "
-                f"(it takes {', '.join(rule.params)})", s.loc, "pass only those arguments")
-        for p in rule.refused:
-            if p in bound and not (isinstance(bound[p], Const) and bound[p].value is None):
-                raise UnsupportedError(f"diffc cannot differentiate {_describe(e)} with `{p}=`",
-                                       s.loc, f"drop `{p}=` and use the returned value")
+        rule, bound = bind_rule(e, fn, args, kwargs, s.loc, lookup, "defvjp")
         for p in rule.diff:
             a = bound.get(p)
             if a is None or not (atom_reads(a) & self.active):

@@ -66,10 +66,15 @@ def diff_operands(expr):
     return set()
 
 
-def activity(fn_ir, active_params):
-    """(active, varied): the names that need adjoints, and those that depend on the inputs."""
-    assigns = [s for s in walk(fn_ir.body) if hasattr(s, "targets")]
-    flows = [({t.name for t in s.targets}, diff_operands(s.value)) for s in assigns]
+def _flows(fn_ir):
+    return [({t.name for t in s.targets}, diff_operands(s.value))
+            for s in walk(fn_ir.body) if hasattr(s, "targets")]
+
+
+def varied_names(fn_ir, active_params, flows=None):
+    """The names that depend differentiably on the active parameters (forward mode needs
+    tangents for exactly these)."""
+    flows = _flows(fn_ir) if flows is None else flows
     varied = set(active_params)
     changed = True
     while changed:
@@ -78,6 +83,13 @@ def activity(fn_ir, active_params):
             if ops & varied and not targets <= varied:
                 varied |= targets
                 changed = True
+    return varied
+
+
+def activity(fn_ir, active_params):
+    """(active, varied): the names that need adjoints, and those that depend on the inputs."""
+    flows = _flows(fn_ir)
+    varied = varied_names(fn_ir, active_params, flows)
     useful = set()
     for s in walk(fn_ir.body):
         if type(s).__name__ == "Return":
