@@ -68,7 +68,7 @@ def inline_vjp(rule, param, bound, g, ans, namespace, same_shape=False):
     others = [a for p, a in bound.items() if p != param and p not in rule.defaults]
     if same_shape or all(is_scalar_const(a) for a in others):
         expr = _DropUnbroadcast(namespace).visit(expr)
-    expr = ast.fix_missing_locations(expr)
+    expr = ast.fix_missing_locations(_Fold(namespace).visit(expr))
     if isinstance(expr, ast.Name) and expr.id not in namespace.objs:
         return AtomExpr(Var(expr.id))       # a plain copy of the adjoint
     reads = frozenset(n.id for n in ast.walk(expr)
@@ -90,3 +90,44 @@ class _DropUnbroadcast(ast.NodeTransformer):
         if isinstance(node.func, ast.Name) and node.func.id in self.names and len(node.args) == 2:
             return node.args[0]
         return node
+
+
+class _Fold(ast.NodeTransformer):
+    """Fold what a rule's template computes on literal operands::
+
+        np.where(2 == 0, 0.0, 2 * np.power(x, 2 - 1.0))   ==>   2 * np.power(x, 1.0)
+    """
+
+    _OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+            ast.Mult: lambda a, b: a * b}
+
+    def __init__(self, namespace):
+        self.np = {k for k, v in namespace.objs.items() if v is np}
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        op = self._OPS.get(type(node.op))
+        if op and _number(node.left) and _number(node.right):
+            return ast.Constant(op(node.left.value, node.right.value))
+        return node
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)) and \
+                _number(node.left) and _number(node.comparators[0]):
+            same = node.left.value == node.comparators[0].value
+            return ast.Constant(same if isinstance(node.ops[0], ast.Eq) else not same)
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        if isinstance(f, ast.Attribute) and f.attr == "where" and isinstance(f.value, ast.Name) \
+                and f.value.id in self.np and len(node.args) == 3 and not node.keywords \
+                and isinstance(node.args[0], ast.Constant) and type(node.args[0].value) is bool:
+            return node.args[1] if node.args[0].value else node.args[2]
+        return node
+
+
+def _number(n):
+    return isinstance(n, ast.Constant) and type(n.value) in (int, float)
