@@ -4,28 +4,42 @@ Each call builds (or fetches from the cache) one generated module holding the
 forward and backward functions of the requested function and of the user
 functions it calls, plus a small wrapper with the original signature.
 """
+import collections
 import functools
 import inspect
+import threading
 import weakref
 
 import numpy as np
 
+from .backend.sourcemap import annotate_exception, module_map, release_module
 from .compiler import ModuleBuilder
-from .errors import DiffcError, NameResolutionError
+from .errors import DiffcError, NameResolutionError, UnsupportedError
+from .frontend.callables import as_function, signature
+from .frontend.source import parse_function
 
-_cache = weakref.WeakKeyDictionary()   # function -> {(kind, wrt, as_tuple): built function}
+_lock = threading.RLock()
+_cache = weakref.WeakValueDictionary()   # (id(fn), kind, wrt, as_tuple) -> derivative
+_recent = collections.deque(maxlen=64)   # recently requested derivatives stay built
 
 
 def _wrt_names(fn, wrt):
     """Normalize ``wrt`` (int, name, or a tuple/list of them) to parameter names."""
     try:
-        params = inspect.signature(fn).parameters
+        params = signature(fn).parameters
     except (TypeError, ValueError):
         raise DiffcError(f"cannot read the signature of {fn!r}") from None
     if any(v.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
            for v in params.values()):
-        raise DiffcError(f"`{fn.__name__}` takes *args or **kwargs, which diffc does not support",
-                         hint="list the parameters explicitly")
+        loc = None
+        try:
+            parsed = parse_function(fn)
+            loc = parsed.loc(parsed.node)
+        except DiffcError:
+            pass
+        raise UnsupportedError(f"`{fn.__name__}` takes *args or **kwargs, which diffc does not "
+                               "support", loc, "list the parameters explicitly" +
+                               _wrapped_hint(fn))
     names = list(params)
     as_tuple = isinstance(wrt, (tuple, list))
     items = list(wrt) if as_tuple else [wrt]
@@ -49,75 +63,128 @@ def _wrt_names(fn, wrt):
     return tuple(out), as_tuple
 
 
+def _wrapped_hint(fn):
+    wrapped = getattr(fn, "__wrapped__", None)
+    if wrapped is None:
+        return ""
+    return (f"; `{fn.__qualname__}` is a decorator's wrapper (functools.wraps), which diffc "
+            f"differentiates as it runs. If the decorator does not change the value, "
+            f"differentiate the undecorated function, `{fn.__name__}.__wrapped__`")
+
+
 def _compile(fn, names, kind, as_tuple):
     builder = ModuleBuilder()
     name = builder.wrapper(fn, names, kind, as_tuple)
-    namespace, src = builder.compile(f"{fn.__module__}.{fn.__qualname__}")
-    return namespace[name], src, builder.ns
+    namespace, src, filename = builder.compile(f"{fn.__module__}.{fn.__qualname__}")
+    return namespace[name], src, builder.ns, filename
+
+
+class _State:
+    """A user-facing derivative's generated function, rebuilt when its guards fail.
+
+    ``target()`` gives the function to transform (the user's function, or generated
+    code for higher derivatives)."""
+
+    def __init__(self, target, names, kind, as_tuple):
+        self.target, self.names, self.kind, self.as_tuple = target, names, kind, as_tuple
+        self.fn = self.source = self.ns = self.guards = self.filename = None
+        self.lock = threading.Lock()
+
+    def ensure(self):
+        """The generated function, built or rebuilt if needed (once, whatever the threads)."""
+        with self.lock:
+            if self.fn is None or self.guards.check():
+                self.release()
+                fn, self.source, self.ns, self.filename = _compile(
+                    self.target(), self.names, self.kind, self.as_tuple)
+                self.guards = fn.__diffc_guards__ = self.ns.guards
+                self.fn = fn
+            return self.fn
+
+    def release(self):
+        """Forget the generated module's source (linecache) when it is replaced or freed."""
+        if self.filename is not None:
+            release_module(self.filename)
+            self.filename = None
+
+    def __getitem__(self, key):       # old dictionary-style access
+        if key == "fn":
+            return self.ensure()
+        return {"source": self.source, "ns": self.ns}[key]
+
+    def __contains__(self, key):
+        return key == "fn" and self.fn is not None
+
+
+_NAMES = {"grad": "d{}", "value_and_grad": "{}_value_and_grad", "vjp": "{}_vjp",
+          "jvp": "{}_jvp"}
+
+
+def _derivative(fn, target, names, kind, as_tuple):
+    """The function the user calls: it checks the guards of the build (and refreshes the
+    data the generated code reads) before each call, and rebuilds when they fail."""
+    state = _State(target, names, kind, as_tuple)
+
+    def derivative(*args, **kwargs):
+        gen = state.fn
+        if gen is None or state.guards.check():
+            gen = state.ensure()
+        try:
+            return gen(*args, **kwargs)
+        except Exception as e:
+            annotate_exception(e)
+            raise
+
+    functools.update_wrapper(derivative, fn, updated=())   # (fn's attributes are its own)
+    derivative.__name__ = derivative.__qualname__ = _NAMES[kind].format(fn.__name__)
+    derivative.__doc__ = f"{kind} of {fn.__name__} with respect to {', '.join(names)} (diffc)"
+    derivative.__diffc_primal__ = fn
+    derivative.__diffc_form__ = None if kind == "jvp" else (kind, names, fn)
+    derivative.__diffc_as_tuple__ = as_tuple
+    derivative.__diffc_state__ = state
+    weakref.finalize(derivative, state.release)
+    return derivative
 
 
 def _build(fn, wrt, kind, verbose):
-    """The user-facing derivative function, from the cache when possible.
-
-    It is a thin wrapper around the generated function: before each call it
-    checks that the globals the build read (helpers, constants) still refer to
-    the same objects, and rebuilds if one was rebound, as Python itself would
-    see the new value. If a name cannot be resolved yet (a decorated function
-    calling a helper defined further down the module), the build waits for the
-    first call."""
-    if not callable(fn):
-        raise DiffcError(f"diffc differentiates functions, got {type(fn).__name__}")
-    if inspect.ismethod(fn):
-        raise DiffcError(f"{fn.__qualname__} is a bound method, which diffc does not support yet",
-                         hint=f"differentiate the function and pass the object: "
-                              f"diffc.grad({type(fn.__self__).__name__}.{fn.__name__}, "
-                              f"wrt=...)(obj, ...)")
+    """The user-facing derivative function, from the cache when possible. If a name cannot
+    be resolved yet (a decorated function calling a helper defined further down the
+    module), the build waits for the first call."""
     if getattr(fn, "__diffc_primal__", None) is not None:
-        return _build_higher(fn, wrt, kind, verbose)
-    names, as_tuple = _wrt_names(fn, wrt)
-    key = (kind, names, as_tuple)
-    per_fn = _cache.setdefault(fn, {})
-    built = per_fn.get(key)
-    if built is None:
-        state = {}
-
-        def rebuild():
-            state["fn"], state["source"], state["ns"] = _compile(fn, names, kind, as_tuple)
-            derivative.__diffc_source__ = state["source"]
-
-        def derivative(*args, **kwargs):
-            if "fn" not in state or state["ns"].stale():
-                rebuild()
-            return state["fn"](*args, **kwargs)
-
-        functools.update_wrapper(derivative, fn)
-        derivative.__name__ = derivative.__qualname__ = \
-            {"grad": f"d{fn.__name__}", "value_and_grad": f"{fn.__name__}_value_and_grad",
-             "vjp": f"{fn.__name__}_vjp", "jvp": f"{fn.__name__}_jvp"}[kind]
-        derivative.__doc__ = f"{kind} of {fn.__name__} with respect to {', '.join(names)} (diffc)"
-        derivative.__diffc_primal__ = fn
-        derivative.__diffc_form__ = None if kind == "jvp" else (kind, names, fn)
-        derivative.__diffc_as_tuple__ = as_tuple
-        derivative.__diffc_source__ = None
-        derivative.__diffc_rebuild__ = rebuild
-        derivative.__diffc_state__ = state   # the generated function, its source and names
-        try:
-            rebuild()
-        except NameResolutionError:
-            pass            # built at the first call, when the module is complete
-        per_fn[key] = built = derivative
+        target = functools.partial(forward_form, fn)     # derivatives of derivatives
+        names, as_tuple = _wrt_names(target(), wrt)
+    else:
+        fn = as_function(fn)
+        target = functools.partial(_identity, fn)
+        names, as_tuple = _wrt_names(fn, wrt)
+    key = (id(fn), kind, names, as_tuple)
+    with _lock:
+        built = _cache.get(key)
+        if built is None or built.__diffc_primal__ is not fn:
+            built = _derivative(fn, target, names, kind, as_tuple)
+            _cache[key] = built
+            try:
+                built.__diffc_state__.ensure()
+            except NameResolutionError:
+                pass            # built at the first call, when the module is complete
+        _recent.append(built)
     if verbose:
         print(source(built))
     return built
+
+
+def _identity(fn):
+    return fn
 
 
 def forward_form(derivative):
     """A generated function computing ``derivative`` by forward mode only, with the same
     parameters. Higher derivatives transform it again: forward mode over forward mode, and
     reverse mode over forward mode. A gradient with respect to a scalar is the tangent of
-    the function along 1, so ``grad`` (reverse) is exchanged for forward mode here."""
+    the function along 1, so ``grad`` (reverse) is exchanged for forward mode here.
+    Regenerated when what it was built from changed."""
     cached = getattr(derivative, "__diffc_forward__", None)
-    if cached is not None:
+    if cached is not None and not cached.__diffc_guards__.check():
         return cached
     built = getattr(derivative, "__diffc_built__", derivative)
     form = built.__diffc_form__
@@ -138,16 +205,11 @@ def forward_form(derivative):
 
 
 def _compile_generated(fn, names, kind, as_tuple=False):
-    g, src, _ = _compile(fn, names, kind, as_tuple)
+    g, src, ns, filename = _compile(fn, names, kind, as_tuple)
     g.__diffc_source__ = src
+    g.__diffc_guards__ = ns.guards
+    weakref.finalize(g, release_module, filename)
     return g
-
-
-def _build_higher(derivative, wrt, kind, verbose):
-    """Derivatives of derivatives: differentiate the derivative's forward form."""
-    g = forward_form(derivative)
-    built = _build(g, wrt, kind, verbose)
-    return built
 
 
 def _decorator(kind):
@@ -182,14 +244,31 @@ _vjp_build = vjp
 _jvp_build = _decorator("jvp")
 
 
+def _user_callable(fn):
+    """``fn`` as something ``_build`` and the wrappers below take: a diffc derivative, or a
+    Python function (partials, bound methods and callable objects are written as one)."""
+    if getattr(fn, "__diffc_primal__", None) is not None:
+        return fn
+    return as_function(fn)
+
+
+def _target_of(fn):
+    """What a derivative of ``fn`` transforms, got afresh (it is regenerated if stale)."""
+    if getattr(fn, "__diffc_primal__", None) is not None:
+        return forward_form(fn)
+    return fn
+
+
 def vjp(fn=None, wrt=0, *, verbose=False):  # noqa: F811  (the cotangent goes last)
     if fn is None:
         return functools.partial(vjp, wrt=wrt, verbose=verbose)
+    fn = _user_callable(fn)
     built = _vjp_build(fn, wrt, verbose=verbose)
+    params = signature(_target_of(fn)).parameters
 
     @functools.wraps(fn)
     def vjp_fn(*args, **kwargs):
-        if "cotangent" in kwargs and "cotangent" not in inspect.signature(fn).parameters:
+        if "cotangent" in kwargs and "cotangent" not in params:
             ct = kwargs.pop("cotangent")
         elif args:
             *args, ct = args
@@ -208,9 +287,7 @@ vjp.__doc__ = _vjp_build.__doc__
 def _generated_fn(derivative):
     """The generated function behind a user-facing derivative (built now if it waited)."""
     built = getattr(derivative, "__diffc_built__", derivative)
-    if "fn" not in built.__diffc_state__:
-        built.__diffc_rebuild__()
-    return built.__diffc_state__["fn"]
+    return built.__diffc_state__.ensure()
 
 
 def _with_trailing(fn, built, what):
@@ -218,19 +295,19 @@ def _with_trailing(fn, built, what):
     it as its last parameter, by keyword."""
     @functools.wraps(fn)
     def call(*args, **kwargs):
-        if what in kwargs and what not in inspect.signature(fn).parameters:
+        target = _target_of(fn)
+        if what in kwargs and what not in signature(target).parameters:
             extra = kwargs.pop(what)
         elif args:
             *args, extra = args
         else:
             raise DiffcError(f"{call.__name__} needs a {what} as its last argument")
-        target = forward_form(fn) if getattr(fn, "__diffc_primal__", None) is not None else fn
         try:
-            inspect.signature(target).bind(*args, **kwargs)
+            signature(target).bind(*args, **kwargs)
         except TypeError as e:
             raise DiffcError(f"{call.__name__} takes the arguments of {fn.__name__} and then a "
                              f"{what} ({e})") from None
-        last = list(inspect.signature(_generated_fn(built)).parameters)[-1]
+        last = list(signature(_generated_fn(built)).parameters)[-1]
         return built(*args, **{last: extra}, **kwargs)
     return call
 
@@ -243,6 +320,7 @@ def jvp(fn=None, wrt=0, *, verbose=False):
 """
     if fn is None:
         return functools.partial(jvp, wrt=wrt, verbose=verbose)
+    fn = _user_callable(fn)
     built = _jvp_build(fn, wrt, verbose=verbose)
     jvp_fn = _with_trailing(fn, built, "tangent")
     jvp_fn.__name__ = jvp_fn.__qualname__ = f"{fn.__name__}_jvp"
@@ -252,12 +330,23 @@ def jvp(fn=None, wrt=0, *, verbose=False):
 
 
 def _single_wrt(fn, wrt, what):
-    target = forward_form(fn) if getattr(fn, "__diffc_primal__", None) is not None else fn
-    names, as_tuple = _wrt_names(target, wrt)
+    names, as_tuple = _wrt_names(_target_of(fn), wrt)
     if as_tuple and len(names) != 1:
         raise DiffcError(f"diffc.{what} takes one parameter in wrt",
                          hint="group the parameters into one array")
-    return target, names[0]
+    return names[0]
+
+
+def _regenerated(make):
+    """A function giving ``make()``'s generated function, made again when it is stale."""
+    box = [None]
+
+    def get():
+        g = box[0]
+        if g is None or g.__diffc_guards__.check():
+            g = box[0] = make()
+        return g
+    return get
 
 
 def hvp(fn=None, wrt=0, *, verbose=False):
@@ -266,9 +355,16 @@ def hvp(fn=None, wrt=0, *, verbose=False):
     x of the directional derivative of f along v, about 4 gradients' cost whatever x's size."""
     if fn is None:
         return functools.partial(hvp, wrt=wrt, verbose=verbose)
-    target, name = _single_wrt(fn, wrt, "hvp")
-    direction = _compile_generated(target, (name,), "direction")
-    built = _build(direction, name, "grad", verbose)
+    fn = _user_callable(fn)
+    name = _single_wrt(fn, wrt, "hvp")
+    direction = _regenerated(lambda: _compile_generated(_target_of(fn), (name,), "direction"))
+    built = _derivative(direction(), lambda: direction(), (name,), "grad", False)
+    try:
+        built.__diffc_state__.ensure()
+    except NameResolutionError:
+        pass
+    if verbose:
+        print(source(built))
     hvp_fn = _with_trailing(fn, built, "vector")
     hvp_fn.__name__ = hvp_fn.__qualname__ = f"{fn.__name__}_hvp"
     hvp_fn.__diffc_built__ = built
@@ -276,7 +372,7 @@ def hvp(fn=None, wrt=0, *, verbose=False):
 
 
 def _argument(fn, name, args, kwargs):
-    bound = inspect.signature(fn).bind(*args, **kwargs)
+    bound = signature(fn).bind(*args, **kwargs)
     bound.apply_defaults()
     return bound.arguments[name]
 
@@ -295,12 +391,13 @@ def hessian(fn=None, wrt=0, *, verbose=False):
     element of x, so O(n) gradients for n elements."""
     if fn is None:
         return functools.partial(hessian, wrt=wrt, verbose=verbose)
-    target, name = _single_wrt(fn, wrt, "hessian")
-    hv = hvp(target, name, verbose=verbose)
+    fn = _user_callable(fn)
+    name = _single_wrt(fn, wrt, "hessian")
+    hv = hvp(fn, name, verbose=verbose)
 
     @functools.wraps(fn)
     def hessian_fn(*args, **kwargs):
-        x = _argument(target, name, args, kwargs)
+        x = _argument(_target_of(fn), name, args, kwargs)
         rows = [np.reshape(hv(*args, v, **kwargs), -1) for v in _basis(x)]
         shape = np.shape(x)
         h = np.array(rows, dtype=np.float64).reshape(shape + shape)
@@ -321,12 +418,14 @@ def jacobian(fn=None, wrt=0, *, mode="auto", verbose=False):
         return functools.partial(jacobian, wrt=wrt, mode=mode, verbose=verbose)
     if mode not in ("auto", "forward", "reverse"):
         raise DiffcError(f"mode must be 'auto', 'forward' or 'reverse', got {mode!r}")
-    target, name = _single_wrt(fn, wrt, "jacobian")
-    fwd = jvp(target, name, verbose=verbose)
-    rev = vjp(target, name, verbose=verbose) if mode != "forward" else None
+    fn = _user_callable(fn)
+    name = _single_wrt(fn, wrt, "jacobian")
+    fwd = jvp(fn, name, verbose=verbose)
+    rev = vjp(fn, name, verbose=verbose) if mode != "forward" else None
 
     @functools.wraps(fn)
     def jacobian_fn(*args, **kwargs):
+        target = _target_of(fn)
         x = _argument(target, name, args, kwargs)
         xshape = np.shape(x)
         if mode == "reverse":
@@ -335,7 +434,7 @@ def jacobian(fn=None, wrt=0, *, mode="auto", verbose=False):
         basis = _basis(x)
         value, first = fwd(*args, next(basis), **kwargs)
         if mode == "auto" and np.size(value) < np.size(x):
-            return _rows(vjp(target, name), args, kwargs, value, xshape)
+            return _rows(vjp(fn, name), args, kwargs, value, xshape)
         cols = [np.reshape(first, -1)] + [np.reshape(fwd(*args, v, **kwargs)[1], -1)
                                           for v in basis]
         vshape = np.shape(value)
@@ -355,12 +454,24 @@ def _rows(rev, args, kwargs, value, xshape):
 def source(fn):
     """The generated source of a function returned by grad, value_and_grad, vjp, jvp, hvp
     or hessian."""
-    fn = getattr(fn, "__diffc_built__", fn)
-    if getattr(fn, "__diffc_rebuild__", None) is not None and fn.__diffc_source__ is None:
-        fn.__diffc_rebuild__()   # the build waited for a name to be defined; try now
-    src = getattr(fn, "__diffc_source__", None)
-    if src is None:
+    return _state(fn).source
+
+
+def source_map(fn):
+    """Where each line of ``diffc.source(fn)`` comes from: a dict from line numbers of the
+    generated source (1-based) to the ``Loc`` (filename, lineno, col, text) of the user's
+    statement it was generated from. Lines that do not derive from one statement (the
+    wrapper's bookkeeping) are absent."""
+    state = _state(fn)
+    return dict(module_map(state.filename))
+
+
+def _state(fn):
+    built = getattr(fn, "__diffc_built__", fn)
+    state = getattr(built, "__diffc_state__", None)
+    if state is None:
         raise DiffcError(f"{getattr(fn, '__name__', fn)!r} was not built by diffc",
                          hint="pass the function returned by diffc.grad / value_and_grad / vjp "
                               "/ jvp / hvp / hessian")
-    return src
+    state.ensure()     # the build may have waited for a name to be defined; try now
+    return state

@@ -35,9 +35,11 @@ def _default(node, value, param, namespace, fname):
     return ast.Name(id=namespace.bind(f"{fname}_{param}_default", value), ctx=ast.Load())
 
 
-def function_src(name, params, body, comment=None, helpers=None, line_comments=False):
+def function_src(name, params, body, comment=None, helpers=None, line_comments=False,
+                 locs=None):
     """Source of ``def name(params): body``; ``helpers`` maps runtime helper names
-    to the names generated code uses for them."""
+    to the names generated code uses for them. ``locs``, a list, receives the ``Loc`` each
+    line derives from (None for the ``def`` line and the docstring)."""
     helpers = helpers or {}
     lines = [f"def {name}({params}):"]
     if comment:
@@ -45,4 +47,6 @@ def function_src(name, params, body, comment=None, helpers=None, line_comments=F
     printer = Printer(helpers.get("index_vjp", "index_vjp"), line_comments,
                       helpers.get("seq_add", "seq_add"))
     lines += printer.block(body, 1)
+    if locs is not None:
+        locs.extend(getattr(ln, "loc", None) for ln in lines)
     return "\n".join(lines)

@@ -1,9 +1,7 @@
 """The global namespace of a generated module."""
-
-from ..frontend.resolve import MISSING as _RESOLVE_MISSING
+from .guards import Guards
 
 _MISSING = object()
-_MISSING_DEP = object()
 
 
 class Namespace:
@@ -11,32 +9,39 @@ class Namespace:
 
     ``bind`` keeps the user's name for an object when it can, and picks a new
     one when the name is taken by another object or by a local variable.
+    ``bind_data`` gives data read from a global or closure (a number, an
+    array...) a name of its own, refreshed from where it was read before each
+    call (see ``guards.py``). ``guards`` records what the build assumed.
     """
 
     def __init__(self):
         self.objs = {}
         self.avoid = set()
-        self.deps = {}   # (id(container), key) -> (container, key, value) the build relied on
+        self.guards = Guards()
+        self.data_names = {}   # (id(container), key) -> the generated name refreshed from it
+        self._data = set()     # those names
 
-    def depend(self, dep):
-        container, key, _ = dep
-        self.deps.setdefault((id(container), key), dep)
-
-    def stale(self):
-        """Has any name the generated code was built from been rebound since?"""
-        for container, key, value in self.deps.values():
-            current = container.get(key, _MISSING_DEP) if key is not None else \
-                container.cell_contents
-            if current is not value and not (current is _MISSING_DEP and value is _RESOLVE_MISSING):
-                return True
-        return False
-
-    def bind(self, name, obj):
-        if self.objs.get(name, _MISSING) is obj:
-            return name
+    def _free(self, name, obj):
         candidate, n = name, 2
-        while candidate in self.avoid or (candidate in self.objs and self.objs[candidate] is not obj):
+        while candidate in self.avoid or (candidate in self.objs and (
+                self.objs[candidate] is not obj or candidate in self._data)):
             candidate = f"{name}_{n}"
             n += 1
+        return candidate
+
+    def bind(self, name, obj):
+        if self.objs.get(name, _MISSING) is obj and name not in self._data:
+            return name
+        candidate = self._free(name, obj)
         self.objs[candidate] = obj
         return candidate
+
+    def bind_data(self, name, container, key, value):
+        """The generated name of data read from ``container`` (a dict or a cell) at ``key``."""
+        k = (id(container), key)
+        if k not in self.data_names:
+            candidate = self._free(name, _MISSING)
+            self.objs[candidate] = value
+            self.data_names[k] = candidate
+            self._data.add(candidate)
+        return self.data_names[k]

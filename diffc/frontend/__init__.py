@@ -23,7 +23,11 @@ def lower_function(fn, namespace, helper=False):
     """Parse ``fn`` and lower it to an ``ir.Function``; returns (function, NameGen).
     ``helper``: ``fn`` is called by another differentiated function."""
     parsed = parse_function(fn)
-    resolver = Resolver(fn)
+    namespace.guards.function(fn)
+    inner = getattr(fn, "__diffc_guards__", None)    # generated code differentiated again
+    if inner is not None:
+        namespace.guards.include(inner)
+    resolver = Resolver(fn, namespace.guards)
     fdef = parsed.node
     user_names = all_names(fdef)
     names = NameGen(user_names, namespace.objs)

@@ -39,8 +39,11 @@ class ForToRange(gast.NodeTransformer):
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)):
             return False
         fid = node.func.id
-        return fid == name and fid not in self.locals and \
-            self.resolver.lookup(fid) is getattr(builtins, name)
+        if fid == name and fid not in self.locals and \
+                self.resolver.lookup(fid) is getattr(builtins, name):
+            self.resolver.guard(fid, getattr(builtins, name))
+            return True
+        return False
 
     def visit_For(self, node):
         self.generic_visit(node)

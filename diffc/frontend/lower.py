@@ -24,7 +24,7 @@ from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStm
                         UnaryOp, Var, While, const)
 from ..backend import runtime
 from .loops import CHECK_SEQUENCE
-from .resolve import MISSING
+from ..backend.guards import MISSING, is_data
 from .templates import assigned_names
 
 BINOPS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.FloorDiv: "//",
@@ -355,17 +355,24 @@ class Lowerer:
         if node.id in RUNTIME_NAMES:   # helpers the normalization passes call
             helper = RUNTIME_NAMES[node.id]
             return Const(helper, self.ns.bind(helper.__name__, helper))
-        obj = self.global_value(node.id, node)
+        obj = self.global_value(node.id, node, data=True)
+        if is_data(obj):    # read when the derivative runs (refreshed before each call)
+            _, container, key = self.resolver.where(node.id)
+            src = self.ns.bind_data(node.id, container, key, obj)
+            self.resolver.guard(node.id, obj, src)
+            return Const(obj, src)
         return Const(obj, self.ns.bind(node.id, obj))
 
-    def global_value(self, name, node):
-        """The object a free name refers to; the build depends on it staying so."""
+    def global_value(self, name, node, data=False):
+        """The object a free name refers to. The build depends on it staying so, except
+        for ``data`` (numbers, arrays, containers), which the caller records itself."""
         obj = self.resolver.lookup(name)
         if obj is MISSING:
             self.error(NameResolutionError, f"name `{name}` is not defined", node,
                        "define it at module level before building the derivative, "
                        "or pass it as an argument")
-        self.ns.depend(self.resolver.dependency(name))
+        if not (data and is_data(obj)):
+            self.resolver.guard(name, obj)
         primal = getattr(obj, "__diffc_primal__", None)
         if primal is self.parsed.fn:
             return primal   # a decorated function calling itself means the original
@@ -382,14 +389,22 @@ class Lowerer:
         return None
 
     def global_attr(self, node):
+        """``np.linalg.norm``: generated code reads the chain when it runs; the build
+        depends on every step but data at the end (``cfg.lr``) staying the same object."""
         parts = self.dotted(node)
         obj = base_obj = self.global_value(parts[0], node)
-        for p in parts[1:]:
+        guards = self.ns.guards
+        for i, p in enumerate(parts[1:], 1):
             try:
-                obj = getattr(obj, p)
+                value = getattr(obj, p)
             except AttributeError:
                 self.error(NameResolutionError, f"`{'.'.join(parts)}` does not exist "
                            f"(no attribute `{p}`)", node)
+            if i == len(parts) - 1 and is_data(value):
+                guards.data_read("attr", obj, p, None)
+            else:
+                guards.attr(obj, p, value)
+            obj = value
         base = self.ns.bind(parts[0], base_obj)
         return Const(obj, ".".join([base] + parts[1:]))
 

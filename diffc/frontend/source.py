@@ -1,9 +1,16 @@
-"""Read a function's source and parse it with gast.
+"""Read a function's source and parse it with gast; check it is the code that runs.
 
 ``inspect`` finds the source through ``linecache``, which is also where
 IPython and Jupyter keep cell sources, so notebook functions work too.
 Line and column numbers of every node are mapped back to the original file.
+
+The source is found from the function's own code object, not from what a
+``functools.wraps`` decorator says it wraps: a decorated function is its
+wrapper. The file may have been edited since the function was defined, so the
+parsed ``def`` is compiled again and compared with ``fn.__code__``; a
+mismatch is an error, never a derivative of other code.
 """
+import ast
 import inspect
 import linecache
 import textwrap
@@ -11,7 +18,7 @@ from dataclasses import dataclass
 
 import gast
 
-from ..errors import DiffcError
+from ..errors import DiffcError, UnsupportedError
 from ..ir.nodes import Loc
 
 
@@ -44,18 +51,144 @@ def parse_function(fn):
         raise DiffcError(f"cannot differentiate a lambda ({code.co_filename}:{code.co_firstlineno})",
                          hint="define the function with `def`")
     try:
-        lines, firstlineno = inspect.getsourcelines(fn)
+        lines, firstlineno = inspect.getsourcelines(code)
     except (OSError, TypeError) as e:
         raise DiffcError(f"cannot read the source of {name} ({code.co_filename}): {e}",
                          hint="diffc reads source code; define the function in a file, "
                               "a notebook cell or an IPython session") from None
+    filename = inspect.getsourcefile(code) or code.co_filename
     raw = "".join(lines)
     source = textwrap.dedent(raw)
     indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
-    tree = gast.parse(source)
-    node = tree.body[0]
-    if not isinstance(node, gast.FunctionDef):
-        raise DiffcError(f"{name} is not defined by a plain `def` statement "
-                         f"({code.co_filename}:{firstlineno})")
-    filename = inspect.getsourcefile(fn) or code.co_filename
+    try:
+        tree = gast.parse(source)
+    except SyntaxError:
+        raise _drift(fn, filename, firstlineno) from None
+    node = tree.body[0] if tree.body else None
+    if isinstance(node, gast.AsyncFunctionDef):
+        raise UnsupportedError(f"cannot differentiate {name}: it is an `async def`",
+                               _loc(filename, firstlineno + node.lineno - 1,
+                                    node.col_offset + indent),
+                               "differentiate a plain `def` function")
+    if not isinstance(node, gast.FunctionDef) or node.name != code.co_name:
+        raise _drift(fn, filename, firstlineno)
+    if not _same_code(code, _compile_like(fn, source, filename)):
+        raise _drift(fn, filename, firstlineno)
     return ParsedFunction(fn, node, filename, firstlineno, indent)
+
+
+def _loc(filename, line, col):
+    return Loc(filename, line, col, linecache.getline(filename, line).rstrip("\n"))
+
+
+def _drift(fn, filename, line):
+    return DiffcError(
+        f"the source of `{fn.__qualname__}` in {filename} (line {line}) is not the code that "
+        f"runs: the file was changed after the function was defined",
+        hint="reload the module (importlib.reload, or restart the interpreter / kernel) so "
+             "that the function is the code in the file")
+
+
+# ---------------------------------------------------------------- source vs. running code
+
+def _compile_like(fn, source, filename):
+    """Compile ``source`` (one ``def``) in a context like the one ``fn`` was defined in:
+    inside a function providing its free variables, inside its class (private names are
+    mangled with the class name). Returns the code object of the function, or None."""
+    code = fn.__code__
+    parts = getattr(code, "co_qualname", fn.__qualname__).split(".")
+    cls = parts[-2] if len(parts) >= 2 and parts[-2] != "<locals>" else None
+    body = source
+    if cls is not None:
+        body = f"class {cls}:\n" + textwrap.indent(body, "    ")
+    free = [v for v in code.co_freevars if not (cls is not None and v == "__class__")]
+    if free or (cls is not None and "__class__" in code.co_freevars):
+        setup = "".join(f"    {v} = None\n" for v in free)
+        body = f"def __diffc_context__():\n{setup}" + textwrap.indent(body, "    ")
+    # the compiler reads attributes of names bound by a module-level import differently
+    imported = sorted(_imported_names(filename) & _all_names(code))
+    body = "".join(f"import _ as {n}\n" for n in imported) + body
+    flags = code.co_flags & _FUTURE_FLAGS
+    try:
+        module = compile(body, filename, "exec", flags=flags, dont_inherit=True)
+    except SyntaxError:
+        return None
+    found = [module]
+    while found:          # breadth first: the def itself before functions nested in it
+        c = found.pop(0)
+        if c is not module and c.co_name == code.co_name and \
+                c.co_argcount == code.co_argcount:
+            return c
+        found.extend(k for k in c.co_consts if inspect.iscode(k))
+    return None
+
+
+def _all_names(code):
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if inspect.iscode(c):
+            names |= _all_names(c)
+    return names
+
+
+_imports_cache = {}
+
+
+def _imported_names(filename):
+    """Names bound by import statements at the top level of the module in ``filename``."""
+    text = "".join(linecache.getlines(filename))
+    key = (filename, hash(text))
+    if key not in _imports_cache:
+        out = set()
+        try:
+            stack = list(ast.parse(text).body)
+        except (SyntaxError, ValueError):
+            stack = []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                out |= {a.asname or a.name.split(".")[0] for a in node.names}
+            elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt))
+        if len(_imports_cache) > 256:
+            _imports_cache.clear()
+        _imports_cache[key] = out
+    return _imports_cache[key]
+
+
+def _future_flags():
+    import __future__
+    flags = 0
+    for name in __future__.all_feature_names:
+        flags |= getattr(__future__, name).compiler_flag
+    return flags
+
+
+_FUTURE_FLAGS = _future_flags()
+_ATTRS = ("co_code", "co_names", "co_varnames", "co_freevars", "co_cellvars", "co_argcount",
+          "co_posonlyargcount", "co_kwonlyargcount")
+
+
+def _same_code(a, b):
+    """Same bytecode, names and constants (nested code objects compared the same way)."""
+    if b is None:
+        return False
+    if any(getattr(a, n) != getattr(b, n) for n in _ATTRS):
+        return _rewritten_by_pytest(a) and a.co_varnames[:a.co_argcount] == \
+            b.co_varnames[:b.co_argcount]
+    if len(a.co_consts) != len(b.co_consts):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if inspect.iscode(x) and inspect.iscode(y):
+            if not _same_code(x, y):
+                return False
+        elif type(x) is not type(y) or (x != y and not (x != x and y != y)) or \
+                (isinstance(x, float) and str(x) != str(y)):    # 0.0 and -0.0
+            return False
+    return True
+
+
+def _rewritten_by_pytest(code):
+    """pytest rewrites ``assert`` statements in test modules, so their functions' code is
+    not what the source compiles to: compare only what the source says (names, arguments)."""
+    return any(n.startswith("@py") for n in code.co_varnames + code.co_names)

@@ -13,6 +13,15 @@ from .nodes import (MethodRef, Save, Restore, AddTo, Assign, AtomExpr, Attribute
 INDENT = "    "
 
 
+class Line(str):
+    """A line of printed code and the ``Loc`` of the statement it comes from."""
+
+    def __new__(cls, text, loc=None):
+        line = str.__new__(cls, text)
+        line.loc = loc
+        return line
+
+
 def fmt_atom(a):
     if isinstance(a, (Var, Const)):
         return str(a)
@@ -84,15 +93,19 @@ class Printer:
         self.last_line = None
 
     def block(self, stmts, depth=0):
+        """Source lines; each is a ``Line`` carrying the location of the statement it
+        prints (the source map of generated code is made from them)."""
         lines = []
         for s in stmts:
             loc = getattr(s, "loc", None)
             if self.line_comments and loc is not None and loc.lineno != self.last_line \
                     and loc.text:
-                lines.append(f"{INDENT * depth}# line {loc.lineno}: {loc.text.strip()}")
+                lines.append(Line(f"{INDENT * depth}# line {loc.lineno}: {loc.text.strip()}",
+                                  loc))
             if loc is not None:
                 self.last_line = loc.lineno
-            lines.extend(self.stmt(s, depth))
+            lines.extend(ln if isinstance(ln, Line) else Line(ln, loc)
+                         for ln in self.stmt(s, depth))
         return lines or [INDENT * depth + "pass"]
 
     def stmt(self, s, depth):
