@@ -28,7 +28,8 @@ from .backend.namespace import Namespace
 from .backend.sourcemap import register_module, release_module
 from .errors import DiffcError
 from .frontend import lower_function
-from .ir.activity import activity
+from .ad.effects import check_effects
+from .ir.activity import activity, varied_names
 from .ir.nodes import Assign, AtomExpr, Raw, Return, SeqLit, Var
 from .ir.names import NameGen
 from .ir.visit import rewrite
@@ -105,6 +106,7 @@ class ModuleBuilder:
         """Forward mode: lower, interleave tangent statements, drop unread tangents, emit."""
         fn_ir, names = lower_function(spec.fn, self.ns, helper=not top)
         self._trace("lower", spec, fn_ir.body)
+        check_effects(fn_ir, varied_names(fn_ir, spec.params), None, self.ns)
         fwd = Forward(fn_ir, spec.params, names, self.ns, self.request_tangent)
         body = fwd.run()
         self._trace("forward mode", spec, body)
@@ -130,6 +132,7 @@ class ModuleBuilder:
         fn_ir, names = lower_function(spec.fn, self.ns, helper)
         self._trace("lower", spec, fn_ir.body)
         act, varied = activity(fn_ir, spec.params)
+        check_effects(fn_ir, varied, act, self.ns)
         if self.trace:
             self.trace("activity", spec.fn.__name__, "active: " + ", ".join(sorted(act)))
         rev = Reverse(fn_ir, spec.params, act, varied, names, self.ns, self.request)

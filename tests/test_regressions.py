@@ -89,7 +89,6 @@ class Model:
     (lambda: diffc.grad(extend_list_in_place), None, "concatenating lists"),
     (lambda: diffc.grad(loop_over_mapping), (1.5, {0: 1.0, 1: 2.0}), "iterates over a dict"),
     (lambda: diffc.grad(sum_into_out), None, "out="),
-    (lambda: diffc.grad(Model().loss), None, "bound method"),
 ])
 def test_refused_instead_of_wrong(build, args, match):
     with pytest.raises(diffc.DiffcError, match=match):
@@ -332,7 +331,7 @@ def helper_updates_its_own_array(x):
 
 
 def test_helper_updating_an_array_argument_in_place_is_refused():
-    with pytest.raises(diffc.DiffcError, match="changes the caller's array"):
+    with pytest.raises(diffc.DiffcError, match="modifies `x0` in place"):
         diffc.grad(helper_updates_an_argument_in_place)(np.array([-0.3, 1.0]),
                                                          np.array([[0.8, 1.0]]))
 

@@ -29,7 +29,7 @@ from ..ir.shapes import Shapes
 from ..ir.visit import atom_reads, expr_reads
 from ..rules import inline_vjp
 from ..rules.registry import lookup_jvp
-from .reverse import Generated, _raw, bind_rule, check_mutation
+from .reverse import Generated, _raw, bind_rule
 
 ZERO = Const(0.0, "0.0")
 ANS = "__ans__"   # stands for the result in a tangent expression until the result has a name
@@ -48,6 +48,7 @@ class Forward:
         self.temps = set()     # names this transform introduced
         from ..backend import runtime
         self.zeros = namespace.bind("zeros_tangent", runtime.zeros_tangent)
+        self.items = namespace.bind("Items", runtime.Items)
         self.kw = tangent_params(fn_ir.params, self.active_params)
         for p in self.active_params:
             if self.kw[p] not in names.taken:
@@ -71,9 +72,9 @@ class Forward:
 
     def tangent_atom(self, atom):
         """The tangent of an atom as an expression source, zeros for constants."""
-        if isinstance(atom, SeqLit):
+        if isinstance(atom, SeqLit):      # a list's tangent adds item by item (Items)
             inner = [self.tangent_atom(e) for e in atom.elts]
-            return f"[{', '.join(inner)}]" if atom.kind == "list" else \
+            return f"{self.items}([{', '.join(inner)}])" if atom.kind == "list" else \
                 "(" + ", ".join(inner) + ("," if len(inner) == 1 else "") + ")"
         if self.is_varied(atom):
             return self.dot(atom.name)
@@ -131,7 +132,6 @@ class Forward:
         if isinstance(s, While):
             return [While(self.block(s.test_body), s.test, self.block(s.body), s.loc, s.comment)]
         if isinstance(s, ExprStmt):
-            check_mutation(s, self.varied)
             return [s]
         if isinstance(s, Raise):
             return [s]

@@ -63,19 +63,6 @@ def _describe(expr):
     return type(expr).__name__
 
 
-def check_mutation(s, varied):
-    """A method called for its effect may mutate its receiver: refuse it on values
-    that depend on the inputs rather than lose their derivatives."""
-    e = s.value
-    if isinstance(e, Call) and isinstance(e.fn, MethodRef) and expr_reads(e) & varied:
-        receiver = e.args[0]
-        raise UnsupportedError(
-            f"diffc cannot differentiate through `{receiver}.{e.fn.name}(...)`, which may "
-            f"modify `{receiver}` in place", s.loc,
-            "build the value without mutation, e.g. a list display `[a, b, c]`, "
-            "np.stack or np.concatenate")
-
-
 def bind_rule(e, fn, args, kwargs, loc, table, register):
     """The rule of ``e``'s callee from ``table`` (lookup or lookup_jvp) and the call's
     operands bound to its parameters, or an error naming what is wrong."""
@@ -189,7 +176,6 @@ class Reverse:
         if isinstance(s, While):
             return self.while_(s)
         if isinstance(s, ExprStmt):
-            check_mutation(s, self.varied)
             return [s], []
         if isinstance(s, Raise):
             return [s], []

@@ -46,6 +46,73 @@ def _arr(x):
     return np.asarray(x) if isinstance(x, (list, tuple)) else x
 
 
+class Items(list):
+    """The adjoint (or tangent) of a list or tuple: one value per item.
+
+    Adding two of them, or one and an array or a number, adds item by item (a list's
+    ``+`` would concatenate), so adjoints of a list read in several ways accumulate
+    right: ``dls = dls + stack_vjp(g, ls)``. Any other arithmetic treats it as the array
+    of its items, as NumPy treats a list."""
+
+    def __add__(self, other):
+        return _items_add(self, other)
+
+    __radd__ = __iadd__ = __add__
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if ufunc is np.add and method == "__call__" and len(inputs) == 2 and not kwargs:
+            return _items_add(*inputs)
+        inputs = [np.asarray(list(i)) if isinstance(i, Items) else i for i in inputs]
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def _array(self):
+        return np.asarray(list(self))
+
+    def __neg__(self):
+        return Items(-v for v in self)
+
+    def __mul__(self, other):
+        return self._array() * other
+
+    def __rmul__(self, other):
+        return other * self._array()
+
+    def __sub__(self, other):
+        return _items_add(self, -np.asarray(other) if not isinstance(other, Items) else -other)
+
+    def __rsub__(self, other):
+        return _items_add(-self, other)
+
+    def __truediv__(self, other):
+        return self._array() / other
+
+    def __rtruediv__(self, other):
+        return other / self._array()
+
+    def __pow__(self, other):
+        return self._array() ** other
+
+    def __matmul__(self, other):
+        return self._array() @ other
+
+    def __rmatmul__(self, other):
+        return other @ self._array()
+
+
+def _items_add(a, b):
+    s, o = (a, b) if isinstance(a, Items) else (b, a)
+    if isinstance(o, (list, tuple)) or (isinstance(o, np.ndarray) and o.ndim):
+        if len(o) != len(s):
+            raise DiffcError(f"internal error: adding adjoints of {len(s)} and {len(o)} items",
+                             hint="this is a diffc bug: please report it")
+        return Items(x + y for x, y in zip(s, o))
+    if not np.ndim(o):
+        if type(o) in _PYSCALAR and o == 0:
+            return Items(s)
+        return Items(x + o for x in s)
+    return s._array() + o
+
+
 def _axes(axis, ndim):
     """Normalize a reduction axis (None, int or tuple) to a sorted tuple of non-negative ints."""
     if axis is None:
@@ -374,8 +441,8 @@ def index_vjp(dx, x, idx, g):
             pass  # e.g. a read-only dx: take the general path (which re-raises real errors)
     if isinstance(x, (list, tuple)) and isinstance(idx, (int, np.integer)):
         # an item of a list or tuple (maybe of differently shaped values): one adjoint per item
-        if not isinstance(dx, list):
-            dx = [0.0] * len(x) if _zero(dx) else list(dx)
+        if not isinstance(dx, Items):
+            dx = Items([0.0] * len(x)) if _zero(dx) else Items([0.0] * len(x)) + dx
         dx[idx] = dx[idx] + g
         return dx
     xs = _shape(x)
@@ -400,21 +467,21 @@ def index_vjp(dx, x, idx, g):
 def stack_vjp(g, xs, axis=0):
     """Adjoint of np.stack(xs, axis): the list of len(xs) slices of g along axis."""
     if _zero(g, len(xs) * _size(_shape(xs[0])) if len(xs) else 0):
-        return [0.0] * len(xs)
-    return list(np.moveaxis(np.asarray(g), axis, 0))
+        return Items([0.0] * len(xs))
+    return Items(np.moveaxis(np.asarray(g), axis, 0))
 
 
 def concatenate_vjp(g, xs, axis=0):
     """Adjoint of np.concatenate(xs, axis): g split into pieces shaped like each x."""
     if _zero(g, sum(_size(_shape(x)) for x in xs)):
-        return [0.0] * len(xs)
+        return Items([0.0] * len(xs))
     g = np.asarray(g)
     shapes = [_shape(x) for x in xs]
     if axis is None:
         ends = np.cumsum([math.prod(s) for s in shapes])[:-1]
-        return [p.reshape(s) for p, s in zip(np.split(g.ravel(), ends), shapes)]
+        return Items(p.reshape(s) for p, s in zip(np.split(g.ravel(), ends), shapes))
     ax = axis % g.ndim
-    return np.split(g, np.cumsum([s[ax] for s in shapes])[:-1], axis=ax)
+    return Items(np.split(g, np.cumsum([s[ax] for s in shapes])[:-1], axis=ax))
 
 
 def power_vjp_base(g, x, y):
@@ -549,18 +616,16 @@ def seq_item(g, i):
 
 
 def seq_add(acc, gs):
-    """Accumulate a tuple of adjoints into a sequence adjoint."""
-    if not isinstance(acc, (tuple, list, np.ndarray)):
-        return tuple(gs)
-    return tuple(a + b for a, b in zip(acc, gs))
+    """Accumulate a tuple of adjoints into a sequence adjoint (item by item)."""
+    return Items(gs) + acc
 
 
 def array_vjp(g, x):
-    """Adjoint of ``np.array(x)``/``np.asarray(x)``: a list for list inputs."""
+    """Adjoint of ``np.array(x)``/``np.asarray(x)``: per item for list inputs."""
     if _zero(g):
-        return [0.0] * len(x) if isinstance(x, (list, tuple)) else 0.0
+        return Items([0.0] * len(x)) if isinstance(x, (list, tuple)) else 0.0
     if isinstance(x, (list, tuple)):
-        return [g[i] for i in range(len(x))]
+        return Items(g[i] for i in range(len(x)))
     return g
 
 
@@ -623,6 +688,16 @@ def check_inplace_param(z, name, where):
             f"changes the caller's array; diffc computes a new array instead",
             hint=f"write `{name} = {name} op ...` (or copy the argument first) to say which "
                  f"you mean")
+
+
+def check_inplace_arg(value, name, why, where):
+    """Refuse a call to a helper whose ``p op= v`` would modify the argument in place (an
+    array or a list; a number is rebound, which is harmless)."""
+    if isinstance(value, (np.ndarray, list, dict, set)):
+        raise DiffcError(
+            f"{where}: the call passes `{name}` (a {type(value).__name__}), and {why}: that "
+            f"modifies `{name}` in place, which diffc does not differentiate yet",
+            hint="write `p = p op ...` in the helper (a new value), or pass a copy")
 
 
 def keep_array(old, new):

@@ -22,7 +22,7 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
                                zeros_tangent, check_tangent, check_tangent_tuple,
                                unit_tangent, finalize)
 from ..ir.nodes import MethodRef
-from ..backend.runtime import minmax_weights, ravel_order
+from ..backend.runtime import Items, minmax_weights, ravel_order
 from .registry import alias, defjvp, defnondiff, defvjp
 
 # ---------------------------------------------------------------- elementwise, one argument
@@ -617,6 +617,16 @@ def _(g, ans, t, like):
 @defjvp(broadcast, nondiff=("like",))
 def _(g, ans, t, like):
     return broadcast(g, like)
+
+
+@defvjp(Items)
+def _(g, ans, values):
+    return g
+
+
+@defjvp(Items)
+def _(g, ans, values):
+    return Items(g)
 
 
 @defvjp(MethodRef("tolist"))

@@ -1,0 +1,204 @@
+"""Calls that write into arrays: refuse them where a derivative would be wrong.
+
+diffc differentiates values. A call that writes into an array
+(``rules/effects.py`` says which: ``out=``, ``np.copyto``, ``ufunc.at``,
+``y.sort()``, unknown callables; ``frontend/effects.py`` says which parameters
+a user function writes into) is refused when the build is made, naming the
+file, line and column, if
+
+* the array it writes into depends on the inputs (its derivative would be
+  lost), or another argument of the call does (the write would carry a
+  derivative diffc cannot see), or
+* in reverse mode, the array (or a view or copy of it) is read by an operation
+  the backward pass needs, earlier or in the same loop: the backward pass reads
+  values as they are when it runs, so it would see the new contents.
+
+A helper whose only write is ``b op= v`` on its parameter modifies arrays and
+lists in place but rebinds numbers; the call is preceded by a run-time check::
+
+    h(u)          ==>       check_inplace_arg(u, 'u', 'h', 'b', 'f.py:7')
+                            h(u)
+"""
+import ast
+import inspect
+import types
+
+from ..backend import runtime
+from ..errors import UnsupportedError
+from ..frontend.aliasing import _sources
+from ..frontend.effects import param_writes
+from ..ir.nodes import Assign, Call, Const, ExprStmt, For, If, MethodRef, Raw, SeqLit, Var, While
+from ..ir.printer import fmt_expr
+from ..ir.visit import atom_reads, children, expr_reads
+from ..rules.effects import call_writes
+from ..rules.registry import is_nondiff, lookup
+
+
+def _is_helper(fn):
+    return isinstance(fn, types.FunctionType) and lookup(fn) is None and not is_nondiff(fn) \
+        and getattr(fn, "__diffc_primal__", None) is None
+
+
+def writes_of(call):
+    """``[(atom, why, kind)]``: the arguments ``call`` may write into; kind is "write",
+    "augmented" (a helper's ``p op= v``) or "unknown" (a callable diffc knows nothing of)."""
+    fn, args, kwargs = call.fn, list(call.args), dict(call.kwargs)
+    if isinstance(fn, MethodRef):
+        return [(a, why, "write") for a, why in call_writes(None, args, kwargs, fn.name)]
+    if _is_helper(fn):
+        try:
+            bound = inspect.signature(fn, follow_wrapped=False).bind(*args, **kwargs).arguments
+        except TypeError:
+            return []           # the call itself will fail with a clear message
+        out = []
+        for p, (kind, loc, why) in param_writes(fn).items():
+            if p in bound:
+                where = f" at {loc.filename}:{loc.lineno}" if loc else ""
+                out.append((bound[p], f"`{fn.__name__}` {why}{where} (its parameter `{p}`)",
+                            kind))
+        return out
+    if not callable(fn):
+        return []
+    out = []
+    for a, why in call_writes(fn, args, kwargs):
+        kind = "unknown" if why.startswith("diffc does not know") else "write"
+        out.append((a, why, kind))
+    return out
+
+
+def _flat(atom):
+    if isinstance(atom, SeqLit):
+        return [x for e in atom.elts for x in _flat(e)]
+    return [atom]
+
+
+class _Aliases:
+    """May-share-memory classes of names (a copy, a view, a call result and its arguments)."""
+
+    def __init__(self, stmts):
+        self.parent = {}
+        for s in _walk(stmts):
+            if isinstance(s, Assign):
+                srcs = _sources(s.value)
+                for t in s.targets:
+                    for v in srcs:
+                        self.union(t.name, v)
+                for t in s.targets[1:]:
+                    self.union(t.name, s.targets[0].name)
+
+    def find(self, a):
+        while self.parent.get(a, a) != a:
+            a = self.parent[a]
+        return a
+
+    def union(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+
+
+def _walk(stmts):
+    for s in stmts:
+        yield s
+        for c in children(s):
+            yield from _walk(c)
+
+
+def check_effects(fn_ir, varied, active, namespace):
+    """Raise an ``UnsupportedError`` for calls whose writes would make the derivative wrong;
+    insert run-time checks before helper calls whose ``p op= v`` may write. ``active`` is
+    None in forward mode (nothing is read back later)."""
+    aliases = _Aliases(fn_ir.body)
+    # (order, enclosing loops) of every operand read by a statement whose value is active
+    order = {}
+    needed = []       # (name's alias class, order, loops)
+
+    def index(stmts, loops):
+        for s in stmts:
+            pos = len(order)
+            order[id(s)] = (pos, loops)
+            if active is not None and isinstance(s, Assign) and \
+                    any(t.name in active for t in s.targets):
+                for name in expr_reads(s.value):
+                    needed.append((aliases.find(name), pos, loops))
+            if isinstance(s, (For, While)):
+                inner = loops + (id(s),)
+                for c in children(s):
+                    index(c, inner)
+            else:
+                for c in children(s):
+                    index(c, loops)
+    index(fn_ir.body, ())
+    check = namespace.bind("check_inplace_arg", runtime.check_inplace_arg)
+
+    def visit(stmts):
+        i = 0
+        while i < len(stmts):
+            s = stmts[i]
+            for c in children(s):
+                visit(c)
+            call = s.value if isinstance(s, (Assign, ExprStmt)) else None
+            if isinstance(call, Call):
+                guards = _check_call(s, call, varied, active, aliases, needed, order, check)
+                stmts[i:i] = guards
+                i += len(guards)
+            i += 1
+    visit(fn_ir.body)
+
+
+def _check_call(s, call, varied, active, aliases, needed, order, check):
+    writes = writes_of(call)
+    if not writes:
+        return []
+    targets = {t.name for t in s.targets} if isinstance(s, Assign) else set()
+    result_active = bool(targets & (active if active is not None else varied))
+    operands = expr_reads(call)
+    guards = []
+    for atom, why, kind in writes:
+        if kind == "unknown" and result_active:
+            continue        # no derivative rule: differentiating the call says so
+        for a in _flat(atom):
+            name = a.name if isinstance(a, Var) else (a.src if isinstance(a, Const) else None)
+            if name is None:
+                continue
+            reason = None
+            if isinstance(a, Var) and a.name in varied:
+                reason = f"`{name}` depends on the inputs"
+            elif operands & varied:
+                dep = sorted(operands & varied)[0]
+                reason = f"what it writes depends on the inputs (through `{dep}`)"
+            elif active is not None and _read_later(aliases.find(name), s, needed, order):
+                reason = (f"the derivative reads `{name}` (or a value sharing its memory) "
+                          "after this call has changed it")
+            if reason is None:
+                continue
+            if kind == "augmented":
+                where = f"{s.loc.filename}:{s.loc.lineno}" if s.loc else "?"
+                src = f"{check}({name}, {name!r}, {why!r}, {where!r})"
+                guards.append(ExprStmt(Raw(ast.parse(src, mode="eval").body,
+                                           frozenset(atom_reads(a))), s.loc))
+                continue
+            raise UnsupportedError(
+                f"diffc cannot differentiate `{fmt_expr(call)}`: it may write into `{name}` "
+                f"({why}), and {reason}; diffc does not differentiate writes into arrays yet",
+                s.loc, "compute a new value instead (e.g. `y = np.multiply(y, 2.0)` rather "
+                "than `np.multiply(y, 2.0, out=y)`, `y = np.sort(y)` rather than `y.sort()`)"
+                if kind != "unknown" else "if it does not modify its arguments, declare it "
+                "with diffc.rules.defpure (or give it a derivative rule)")
+    return guards
+
+
+def _read_later(cls, s, needed, order):
+    """Is a value of alias class ``cls`` read by an active statement that runs before the
+    call ``s`` (or is ``s``), or in a loop around it (so also after it, in the iteration
+    before)?"""
+    pos, loops = order[id(s)]
+    for c, p, read_loops in needed:
+        if c != cls:
+            continue
+        if p <= pos or any(lp in read_loops for lp in loops):
+            return True
+    return False
+
+
+__all__ = ["check_effects", "writes_of", "If", "Var"]
