@@ -26,6 +26,7 @@ from .backend import runtime
 from .backend.emit import function_src, signature_src
 from .backend.namespace import Namespace
 from .backend.sourcemap import register_module, release_module
+from .frontend.callables import signature
 from .errors import DiffcError
 from .frontend import lower_function
 from .ad.effects import check_effects
@@ -67,7 +68,7 @@ class ModuleBuilder:
     # ------------------------------------------------------------ specializations
     def request(self, fn, active, loc=None):
         """Names of the forward/backward functions of ``fn`` for active params ``active``."""
-        params = [p for p in inspect.signature(fn).parameters if p in set(active)]
+        params = [p for p in signature(fn).parameters if p in set(active)]
         key = (fn, tuple(params))
         if key not in self.specs:
             n = sum(1 for k in self.specs if k[0] is fn)
@@ -82,7 +83,7 @@ class ModuleBuilder:
 
     def request_tangent(self, fn, active, loc=None):
         """Name of the forward-mode (tangent) function of ``fn`` for active params ``active``."""
-        params = [p for p in inspect.signature(fn).parameters if p in set(active)]
+        params = [p for p in signature(fn).parameters if p in set(active)]
         key = ("tangent", fn, tuple(params))
         if key not in self.specs:
             n = sum(1 for k in self.specs if k[0] == "tangent" and k[1] is fn)
@@ -114,7 +115,7 @@ class ModuleBuilder:
         self._trace("dead code", spec, body)
         sig = spec.signature = signature_src(spec.fn, fn_ir.signature, self.ns, spec.fn.__name__)
         kwonly = any(p.kind == inspect.Parameter.KEYWORD_ONLY
-                     for p in inspect.signature(spec.fn).parameters.values())
+                     for p in signature(spec.fn).parameters.values())
         dots = ", ".join(tangent_params(fn_ir.params, spec.params).values())
         if dots:
             sig = f"{sig}, {dots}" if kwonly else (f"{sig}, *, {dots}" if sig else f"*, {dots}")
@@ -199,9 +200,9 @@ class ModuleBuilder:
         fwd, bwd, params = self.request(fn, wrt)
         self.build_all()
         spec = self.specs[(fn, tuple(params))]
-        fn_ir_params = list(inspect.signature(fn).parameters)
+        fn_ir_params = list(signature(fn).parameters)
         names = NameGen(fn_ir_params)
-        sig_params = inspect.signature(fn).parameters
+        sig_params = signature(fn).parameters
         call_args = ", ".join(p if sig_params[p].kind != inspect.Parameter.KEYWORD_ONLY else f"{p}={p}"
                               for p in fn_ir_params)
         value, saved = names.fresh("value"), names.fresh("saved")
@@ -247,7 +248,7 @@ class ModuleBuilder:
         name, params = self.request_tangent(fn, wrt)
         self.build_all()
         spec = self.specs[("tangent", fn, tuple(params))]
-        sig_params = inspect.signature(fn).parameters
+        sig_params = signature(fn).parameters
         kw = tangent_params(list(sig_params), wrt)
         names = NameGen(list(sig_params) + list(kw.values()))
         call_args = ", ".join(p if sig_params[p].kind != inspect.Parameter.KEYWORD_ONLY

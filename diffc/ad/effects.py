@@ -20,12 +20,12 @@ lists in place but rebinds numbers; the call is preceded by a run-time check::
                             h(u)
 """
 import ast
-import inspect
 import types
 
 from ..backend import runtime
 from ..errors import UnsupportedError
 from ..frontend.aliasing import _sources
+from ..frontend.callables import signature
 from ..frontend.effects import param_writes
 from ..ir.nodes import Assign, Call, Const, ExprStmt, For, If, MethodRef, Raw, SeqLit, Var, While
 from ..ir.printer import fmt_expr
@@ -47,7 +47,7 @@ def writes_of(call):
         return [(a, why, "write") for a, why in call_writes(None, args, kwargs, fn.name)]
     if _is_helper(fn):
         try:
-            bound = inspect.signature(fn, follow_wrapped=False).bind(*args, **kwargs).arguments
+            bound = signature(fn).bind(*args, **kwargs).arguments
         except TypeError:
             return []           # the call itself will fail with a clear message
         out = []
@@ -173,7 +173,7 @@ def _check_call(s, call, varied, active, aliases, needed, order, check):
             if reason is None:
                 continue
             if kind == "augmented":
-                where = f"{s.loc.filename}:{s.loc.lineno}" if s.loc else "?"
+                where = f"{s.loc.filename}:{s.loc.lineno}:{s.loc.col + 1}" if s.loc else "?"
                 src = f"{check}({name}, {name!r}, {why!r}, {where!r})"
                 guards.append(ExprStmt(Raw(ast.parse(src, mode="eval").body,
                                            frozenset(atom_reads(a))), s.loc))

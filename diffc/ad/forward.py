@@ -18,8 +18,8 @@ the tangents of their active parameters as keyword arguments. A tuple's
 tangent is the tuple of its items' tangents.
 """
 import ast
-import inspect
 
+from ..frontend.callables import signature
 from ..errors import NoRuleError, UnsupportedError
 from ..ir.activity import (NONDIFF_ATTRS, diff_operands, is_user_function, op_callee,
                            varied_names)
@@ -224,13 +224,13 @@ class Forward:
     def user_call(self, s):
         e = s.value
         try:
-            bound = inspect.signature(e.fn).bind(*e.args, **e.kwargs).arguments
+            bound = signature(e.fn).bind(*e.args, **e.kwargs).arguments
         except TypeError as err:
             raise UnsupportedError(f"call to `{e.fn_src}` does not match its signature: {err}",
                                    s.loc) from None
         active = [p for p, a in bound.items() if atom_reads(a) & self.varied]
         name, params = self.request(e.fn, active, s.loc)
-        kw = tangent_params(list(inspect.signature(e.fn).parameters), params)
+        kw = tangent_params(list(signature(e.fn).parameters), params)
         kwargs = dict(e.kwargs)
         pre = []
         for p in params:

@@ -18,9 +18,9 @@ to-be-recorded pass (``record.py``) keeps the pairs whose overwritten values
 the backward code really reads, as pushes and pops on a stack.
 """
 import ast
-import inspect
 import itertools
 
+from ..frontend.callables import signature
 from ..errors import NoRuleError, UnsupportedError
 from ..ir.activity import NONDIFF_ATTRS, diff_operands, is_user_function, op_callee
 from ..ir.nodes import (AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
@@ -353,7 +353,7 @@ class Reverse:
         e = s.value
         y = s.target.name
         try:
-            sig = inspect.signature(e.fn)
+            sig = signature(e.fn)
             bound = sig.bind(*e.args, **e.kwargs).arguments
         except TypeError as err:
             raise UnsupportedError(f"call to `{e.fn_src}` does not match its signature: {err}",

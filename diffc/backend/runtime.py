@@ -258,6 +258,15 @@ def check_tangent_tuple(t, n, fname):
 
 def unbroadcast(g, x):
     """Sum g down to the shape of x, undoing NumPy broadcasting."""
+    if type(g) is Items:    # the adjoint of a list, item by item
+        if isinstance(x, (list, tuple)) and len(g) == len(x):
+            return g
+        raise DiffcError(
+            f"an operation produced {len(g)} items from an operand of "
+            f"{len(x) if isinstance(x, (list, tuple)) else 'shape ' + str(_shape(x))}"
+            + (" (adding lists concatenates them, which diffc does not differentiate yet)"
+               if isinstance(x, (list, tuple)) else ""),
+            hint="use NumPy arrays, e.g. np.concatenate, for sequences that grow")
     if type(x) in _PYSCALAR:
         return g if type(g) in _PYSCALAR or not np.ndim(g) else np.sum(g)
     gs = getattr(g, "shape", ())
@@ -555,6 +564,12 @@ def finalize(g, x):
         _check_shape(g, ())
         _check_real(g)
         return float(g)
+    if type(g) is Items and isinstance(x, (list, tuple)) and len(g) == len(x):
+        # per-item adjoints (zeros as 0.0): an array for a list of equally shaped items
+        items = [finalize(gi, xi) for gi, xi in zip(g, x)]
+        if _homogeneous(x):
+            return np.array(items, dtype=np.float64).reshape(np.shape(x))
+        return items
     if isinstance(x, (list, tuple)) and not _homogeneous(x):
         # differently shaped items: a list of their gradients
         gs = [0.0] * len(x) if _zero(g) else g
@@ -690,12 +705,16 @@ def check_inplace_param(z, name, where):
                  f"you mean")
 
 
+_KIND_NAMES = {np.ndarray: "an array", list: "a list", dict: "a dict", set: "a set"}
+
+
 def check_inplace_arg(value, name, why, where):
     """Refuse a call to a helper whose ``p op= v`` would modify the argument in place (an
     array or a list; a number is rebound, which is harmless)."""
     if isinstance(value, (np.ndarray, list, dict, set)):
         raise DiffcError(
-            f"{where}: the call passes `{name}` (a {type(value).__name__}), and {why}: that "
+            f"{where}: the call passes `{name}` ({_KIND_NAMES.get(type(value), 'a container')}), "
+            f"and {why}: that "
             f"modifies `{name}` in place, which diffc does not differentiate yet",
             hint="write `p = p op ...` in the helper (a new value), or pass a copy")
 
