@@ -213,7 +213,8 @@ class ModuleBuilder:
                    "vjp": f"{fn.__name__}_vjp"}
         name = self.ns.bind(name_of[kind], _Reserved())
         sig = spec.signature
-        lines = [f"    {value}, {saved} = {fwd}({call_args})"]
+        lines = self.check_args(fn, fn_ir_params, wrt) + \
+            [f"    {value}, {saved} = {fwd}({call_args})"]
         if kind == "vjp":
             ct = names.fresh("cotangent")
             chk = self.ns.bind("check_cotangent", runtime.check_cotangent)
@@ -240,6 +241,16 @@ class ModuleBuilder:
         self.defaults.append((name, fn))
         return name
 
+    def check_args(self, fn, params, wrt):
+        """The wrapper's first line: refuse arguments diffc cannot differentiate through."""
+        if not params:
+            return []
+        chk = self.ns.bind("check_args", runtime.check_args)
+        items = ", ".join(params) + ("," if len(params) == 1 else "")
+        wrt_src = ", ".join(map(repr, wrt)) + ("," if len(wrt) == 1 else "")
+        names_src = ", ".join(map(repr, params)) + ("," if len(params) == 1 else "")
+        return [f"    {chk}(({items}), {fn.__name__!r}, ({names_src}), ({wrt_src}))"]
+
     def jvp_wrapper(self, fn, wrt, as_tuple, kind="jvp"):
         """Forward-mode wrappers, all with f's parameters (then ``tangent`` for 'jvp' and
         'direction'): 'jvp' returns (value, tangent), 'direction' only the tangent, and
@@ -255,7 +266,7 @@ class ModuleBuilder:
                               else f"{p}={p}" for p in sig_params)
         value, out = names.fresh("value"), names.fresh("tangent_out")
         fname = repr(fn.__name__)
-        lines = []
+        lines = self.check_args(fn, list(sig_params), wrt) if kind == "jvp" else []
         sig = spec.signature
         if kind == "derivative":
             (p,) = wrt

@@ -595,6 +595,59 @@ def finalize(g, x):
     return out
 
 
+_ARRAY_TYPES = (np.ndarray, np.memmap)      # arrays whose arithmetic is NumPy's
+_ARRAY_PROTOCOLS = ("__array__", "__array_ufunc__", "__array_function__", "__array_priority__",
+                    "__array_interface__")
+
+
+def check_args(values, fname, names, wrt):
+    """Refuse arguments whose arithmetic is not NumPy's (np.matrix, where ``*`` is a matrix
+    product; masked arrays; pandas, sparse or GPU array-likes), and arguments in ``wrt`` that
+    are not numbers, arrays, or lists and tuples of them."""
+    for v, name in zip(values, names):
+        t = type(v)
+        if t is float or t is int or (t is np.ndarray and (v.dtype.kind in "biufc" or
+                                                          name not in wrt)):
+            continue
+        _check_arg(v, name, name in wrt, fname, 0)
+
+
+def _check_arg(v, name, wrt, fname, depth):
+    t = type(v)
+    if isinstance(v, np.ndarray) and t not in _ARRAY_TYPES or \
+            not isinstance(v, (np.ndarray, np.generic)) and \
+            any(hasattr(t, p) for p in _ARRAY_PROTOCOLS):
+        kind = {"matrix": "an np.matrix, where * is a matrix product",
+                "MaskedArray": "a masked array, whose masked entries NumPy skips"}.get(
+                    t.__name__, f"a {t.__module__}.{t.__qualname__}, an array-like whose "
+                                "arithmetic is not NumPy's")
+        raise DiffcError(f"argument `{name}` of {fname} is {kind}; diffc differentiates "
+                         "NumPy arrays", hint=f"pass np.asarray({name}) (and rewrite matrix "
+                         "products with @), or convert it before calling")
+    if isinstance(v, (list, tuple)):
+        if depth < 8:
+            items = v if len(v) <= 64 else (v[0], v[-1])
+            for i, item in enumerate(items):
+                _check_arg(item, f"{name}[{i if len(v) <= 64 else (0, -1)[i]}]", wrt, fname,
+                           depth + 1)
+        return
+    if not wrt:
+        return
+    if isinstance(v, (np.ndarray, np.generic)):
+        if v.dtype.kind in "biufc":
+            return
+        what = f"an array of dtype {v.dtype}"
+    elif isinstance(v, (bool, int, float, complex)):
+        return
+    else:
+        what = f"a {t.__name__}" if t.__module__ == "builtins" else \
+            f"a {t.__module__}.{t.__qualname__}"
+    raise DiffcError(f"argument `{name}` of {fname} is {what}; diffc differentiates with "
+                     "respect to numbers, arrays and lists or tuples of them",
+                     hint=f"convert `{name}` to a number or an array first, or leave it out "
+                          "of wrt")
+
+
 _HINT = ("diffc.grad needs a function with one real scalar output; for other outputs "
          "use diffc.vjp (vector-Jacobian product), diffc.jvp or diffc.jacobian")
 

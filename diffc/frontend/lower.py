@@ -356,6 +356,10 @@ class Lowerer:
             helper = RUNTIME_NAMES[node.id]
             return Const(helper, self.ns.bind(helper.__name__, helper))
         obj = self.global_value(node.id, node, data=True)
+        if isinstance(obj, np.ndarray) and type(obj) not in (np.ndarray, np.memmap):
+            self.error(UnsupportedError, f"`{node.id}` is a {type(obj).__name__}, an array "
+                       "whose arithmetic is not NumPy's (np.matrix multiplies with *, masked "
+                       "arrays skip entries)", node, f"use np.asarray({node.id})")
         if is_data(obj):    # read when the derivative runs (refreshed before each call)
             _, container, key = self.resolver.where(node.id)
             src = self.ns.bind_data(node.id, container, key, obj)

@@ -20,7 +20,7 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
                                power_vjp_exponent, prod_vjp, ravel_vjp, reshape_vjp, stack_vjp,
                                transpose_vjp, unbroadcast, unreduce, keep_array, broadcast,
                                zeros_tangent, check_tangent, check_tangent_tuple,
-                               unit_tangent, finalize)
+                               unit_tangent, finalize, check_args)
 from ..ir.nodes import MethodRef
 from ..backend.runtime import Items, minmax_weights, ravel_order
 from .registry import alias, defjvp, defnondiff, defvjp
@@ -657,7 +657,7 @@ for _np, *_others in [(np.exp, math.exp), (np.log, math.log), (np.sqrt, math.sqr
 
 # ---------------------------------------------------------------- zero derivative
 
-defnondiff(zeros_tangent, unit_tangent)
+defnondiff(zeros_tangent, unit_tangent, check_args)
 
 
 @defvjp(finalize, nondiff=("x",))
