@@ -177,6 +177,17 @@ def _dot_size(a, b):
     return _size(sa[:-1]) * (_size(sb[:-2]) * sb[-1] if len(sb) > 1 else 1)
 
 
+def div(a, b):
+    """``a / b`` with IEEE results (inf, -inf, nan) for Python numbers too, as NumPy gives
+    them: derivative rules divide by values (``2.0 * math.sqrt(0.0)``) that may be zero
+    where the function itself is defined."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.float64(a) / np.float64(b)
+
+
 def outer_vjp_a(g, a, b):
     """Adjoint of np.outer(a, b) with respect to a."""
     if _zero(g, _size(_shape(a)) * _size(_shape(b))):

@@ -1,5 +1,9 @@
 """Derivative rules for NumPy, ``math`` and Python builtins: one table, one line of math each.
 
+A division whose divisor may be a Python number equal to zero while the primal is
+defined (``math.sqrt(0.0)``, ``np.log(0.0)``) is written ``div(a, b)``: IEEE results
+(inf, nan) as NumPy gives, where Python's ``/`` would raise ZeroDivisionError.
+
 Every function has its VJP rule (reverse mode: ``g`` is the output's adjoint)
 followed by its JVP rule (forward mode: ``g`` is the tangent of the argument in
 whose position the expression stands); ``ans`` is the output. Helpers such as
@@ -22,7 +26,7 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
                                zeros_tangent, check_tangent, check_tangent_tuple,
                                unit_tangent, finalize, check_args)
 from ..ir.nodes import MethodRef
-from ..backend.runtime import Items, minmax_weights, ravel_order
+from ..backend.runtime import Items, div, minmax_weights, ravel_order
 from .registry import alias, defjvp, defnondiff, defvjp
 
 # ---------------------------------------------------------------- elementwise, one argument
@@ -80,12 +84,12 @@ def _(g, ans, x):
 
 @defvjp(np.log)
 def _(g, ans, x):
-    return g / x
+    return div(g, x)
 
 
 @defjvp(np.log)
 def _(g, ans, x):
-    return g / x
+    return div(g, x)
 
 
 @defvjp(np.log2)
@@ -110,22 +114,22 @@ def _(g, ans, x):
 
 @defvjp(np.log1p)
 def _(g, ans, x):
-    return g / (1.0 + x)
+    return div(g, 1.0 + x)
 
 
 @defjvp(np.log1p)
 def _(g, ans, x):
-    return g / (1.0 + x)
+    return div(g, 1.0 + x)
 
 
 @defvjp(np.sqrt)
 def _(g, ans, x):
-    return g / (2.0 * ans)
+    return div(g, 2.0 * ans)
 
 
 @defjvp(np.sqrt)
 def _(g, ans, x):
-    return g / (2.0 * ans)
+    return div(g, 2.0 * ans)
 
 
 @defvjp(np.cbrt)
@@ -290,14 +294,14 @@ def _(g, ans, x1, x2):
     return g * x2, x1 * g
 
 
-@defvjp(np.true_divide, operator.truediv)
+@defvjp(np.true_divide, operator.truediv, div)
 def _(g, ans, x1, x2):
-    return unbroadcast(g / x2, x1), unbroadcast(-g * x1 / x2 ** 2, x2)
+    return unbroadcast(div(g, x2), x1), unbroadcast(div(-g * x1, x2 ** 2), x2)
 
 
-@defjvp(np.true_divide, operator.truediv)
+@defjvp(np.true_divide, operator.truediv, div)
 def _(g, ans, x1, x2):
-    return g / x2, -g * x1 / x2 ** 2
+    return div(g, x2), div(-g * x1, x2 ** 2)
 
 
 @defvjp(np.power, operator.pow, builtins.pow, math.pow)
@@ -325,12 +329,12 @@ def _(g, ans, x1, x2):
 
 @defvjp(np.fmod, math.fmod)
 def _(g, ans, x1, x2):
-    return unbroadcast(g, x1), unbroadcast(-g * np.trunc(x1 / x2), x2)
+    return unbroadcast(g, x1), unbroadcast(-g * np.trunc(div(x1, x2)), x2)
 
 
 @defjvp(np.fmod, math.fmod)
 def _(g, ans, x1, x2):
-    return broadcast(g, ans), -g * np.trunc(x1 / x2)
+    return broadcast(g, ans), -g * np.trunc(div(x1, x2))
 
 
 @defvjp(np.maximum, np.fmax, builtins.max)
@@ -355,23 +359,23 @@ def _(g, ans, x1, x2):
 
 @defvjp(np.arctan2, math.atan2)
 def _(g, ans, x1, x2):
-    return (unbroadcast(g * x2 / (x1 ** 2 + x2 ** 2), x1),
-            unbroadcast(-g * x1 / (x1 ** 2 + x2 ** 2), x2))
+    return (unbroadcast(div(g * x2, x1 ** 2 + x2 ** 2), x1),
+            unbroadcast(div(-g * x1, x1 ** 2 + x2 ** 2), x2))
 
 
 @defjvp(np.arctan2, math.atan2)
 def _(g, ans, x1, x2):
-    return g * x2 / (x1 ** 2 + x2 ** 2), -g * x1 / (x1 ** 2 + x2 ** 2)
+    return div(g * x2, x1 ** 2 + x2 ** 2), div(-g * x1, x1 ** 2 + x2 ** 2)
 
 
 @defvjp(np.hypot, math.hypot)
 def _(g, ans, x1, x2):
-    return unbroadcast(g * x1 / ans, x1), unbroadcast(g * x2 / ans, x2)
+    return unbroadcast(div(g * x1, ans), x1), unbroadcast(div(g * x2, ans), x2)
 
 
 @defjvp(np.hypot, math.hypot)
 def _(g, ans, x1, x2):
-    return g * x1 / ans, g * x2 / ans
+    return div(g * x1, ans), div(g * x2, ans)
 
 
 @defvjp(np.where, nondiff=("condition",))
