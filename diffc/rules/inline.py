@@ -96,13 +96,16 @@ class _Fold(ast.NodeTransformer):
     """Fold what a rule's template computes on literal operands::
 
         np.where(2 == 0, 0.0, 2 * np.power(x, 2 - 1.0))   ==>   2 * np.power(x, 1.0)
+        div(g, 2.0)                                          ==>   g / 2.0
     """
 
     _OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
             ast.Mult: lambda a, b: a * b}
 
     def __init__(self, namespace):
+        from ..backend.runtime import div
         self.np = {k for k, v in namespace.objs.items() if v is np}
+        self.div = {k for k, v in namespace.objs.items() if v is div}
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -122,6 +125,9 @@ class _Fold(ast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         f = node.func
+        if isinstance(f, ast.Name) and f.id in self.div and len(node.args) == 2 and \
+                _number(node.args[1]) and node.args[1].value != 0:
+            return ast.BinOp(node.args[0], ast.Div(), node.args[1])   # div(g, 2.0): g / 2.0
         if isinstance(f, ast.Attribute) and f.attr == "where" and isinstance(f.value, ast.Name) \
                 and f.value.id in self.np and len(node.args) == 3 and not node.keywords \
                 and isinstance(node.args[0], ast.Constant) and type(node.args[0].value) is bool:
