@@ -74,7 +74,43 @@ def parse_function(fn):
         raise _drift(fn, filename, firstlineno)
     if not _same_code(code, _compile_like(fn, source, filename)):
         raise _drift(fn, filename, firstlineno)
+    cls = _class_of(fn)
+    if cls is not None:
+        _Mangle(cls).visit(node)
     return ParsedFunction(fn, node, filename, firstlineno, indent)
+
+
+def _class_of(fn):
+    """The name of the class whose body defines ``fn`` (None outside classes)."""
+    parts = getattr(fn.__code__, "co_qualname", fn.__qualname__).split(".")
+    return parts[-2] if len(parts) >= 2 and parts[-2] != "<locals>" else None
+
+
+class _Mangle(gast.NodeTransformer):
+    """Private names in a class body: ``self.__w`` means ``self._Model__w``, as Python
+    compiles it (the derivative is generated outside the class)."""
+
+    def __init__(self, cls):
+        self.prefix = "_" + cls.lstrip("_") if cls.lstrip("_") else None
+
+    def mangle(self, name):
+        if self.prefix and name and name.startswith("__") and not name.endswith("__"):
+            return self.prefix + name
+        return name
+
+    def visit_Name(self, node):
+        node.id = self.mangle(node.id)
+        return node
+
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        node.attr = self.mangle(node.attr)
+        return node
+
+    def visit_keyword(self, node):
+        self.generic_visit(node)
+        node.arg = self.mangle(node.arg)
+        return node
 
 
 def _loc(filename, line, col):
@@ -96,8 +132,7 @@ def _compile_like(fn, source, filename):
     inside a function providing its free variables, inside its class (private names are
     mangled with the class name). Returns the code object of the function, or None."""
     code = fn.__code__
-    parts = getattr(code, "co_qualname", fn.__qualname__).split(".")
-    cls = parts[-2] if len(parts) >= 2 and parts[-2] != "<locals>" else None
+    cls = _class_of(fn)
     body = source
     if cls is not None:
         body = f"class {cls}:\n" + textwrap.indent(body, "    ")
