@@ -11,8 +11,8 @@ gradient takes a few microseconds, the time per call of
 * the user-facing derivative, globals unchanged,
 * the user-facing derivative with a numeric global rebound before every call
   (a learning rate changed every step: read at call time, no rebuild),
-* the same with the global rebound to another type every call (float / NumPy
-  float: the build relied on the type, so each call rebuilds),
+* the same with the global rebound to another kind every call (a number / a 0-d
+  array: the build relied on it, so each call rebuilds),
 
 best of 7, and the peers' gradient call on the same function when installed
 (``pip install autograd jax``).
@@ -58,7 +58,7 @@ def main():
         return dloss(w, x)
     rows.append(("derivative, LR rebound every call", best(rebinding)))
     LR = 0.1
-    types = [0.1, np.float64(0.1)]
+    types = [0.1, np.array(0.1)]
     k = [0]
 
     def retyping():
@@ -66,7 +66,7 @@ def main():
         k[0] += 1
         LR = types[k[0] % 2]
         return dloss(w, x)
-    rows.append(("derivative, LR's type changed every call (rebuild)",
+    rows.append(("derivative, LR number <-> array every call (rebuild)",
                  best(retyping, reps=3, inner=20)))
     LR = 0.1
     try:

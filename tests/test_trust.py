@@ -773,9 +773,12 @@ def test_rebinding_numeric_global_does_not_rebuild():
         for lr in (0.2, 0.5, 3.0):
             LR = lr
             np.testing.assert_allclose(df(X3), 2 * lr * X3)
-        assert state.fn is built
-        LR = np.float64(0.7)              # another type: the build relied on it, rebuild
+        LR = np.float64(0.7)              # a NumPy float is a real number too
         np.testing.assert_allclose(df(X3), 1.4 * X3)
+        assert state.fn is built
+        LR = np.array(0.9)                # an array: the build relied on a number, rebuild
+        np.testing.assert_allclose(df(X3), 1.8 * X3)
+        assert state.fn is not built
     finally:
         LR = 0.1
 
@@ -818,7 +821,7 @@ def test_rebuild_releases_the_old_module():
     df(X3)
     old = df.__diffc_state__.filename
     try:
-        LR = np.float64(0.1)       # a new type: rebuilt
+        LR = np.array(0.1)         # an array where a number was: rebuilt
         df(X3)
     finally:
         LR = 0.1

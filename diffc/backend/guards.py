@@ -13,8 +13,9 @@ assumption are recorded while the frontend resolves names:
   closures. The generated code reads them at call time: ``refresh`` copies
   their current values into the generated module's globals, and rebinding
   ``lr`` between calls costs a dictionary store, not a rebuild. Only a change
-  of the value's *type* rebuilds (the build relied on it: a scalar constant
-  lets reverse mode drop ``unbroadcast``).
+  of the value's kind rebuilds (the build relied on it: a scalar constant
+  lets reverse mode drop ``unbroadcast``); real numbers (Python or NumPy) are
+  one kind, anything else its type.
 
 ::
 
@@ -39,6 +40,15 @@ _EMPTY_CELL = object()
 
 DATA_TYPES = (bool, int, float, complex, str, bytes, type(None), np.ndarray, np.generic, list,
               tuple, dict, set, frozenset, range, slice)
+
+
+_REAL = (bool, int, float, np.integer, np.floating, np.bool_)
+
+
+def kind_of(value):
+    """What a build may assume about data: real numbers are one kind (a learning rate may
+    become a NumPy float), anything else its type (an array stays an array)."""
+    return "real" if isinstance(value, _REAL) else type(value)
 
 
 def is_data(value):
@@ -112,7 +122,7 @@ class Guards:
         it live, e.g. ``cfg.lr``): refreshed before each call; its type must stay."""
         value = _get(kind, container, key)
         self.data.setdefault((kind, id(container), key),
-                             (kind, container, key, name, type(value)))
+                             (kind, container, key, name, kind_of(value)))
 
     def include(self, other):
         if other is not self and other not in self.children:
@@ -140,7 +150,7 @@ class Guards:
         module = self.module
         for kind, container, key, name, typ in self.data.values():
             current = _get(kind, container, key)
-            if type(current) is not typ:
+            if type(current) is not typ and kind_of(current) != typ:
                 return True
             if name is not None and module is not None:
                 module[name] = current
