@@ -505,6 +505,67 @@ def test_helper_updating_its_array_argument_is_refused_when_called():
         df(X3)
 
 
+def _forwarding_decorator(fn):
+    @functools.wraps(fn)
+    def w(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return w
+
+
+@_forwarding_decorator
+def _decorated_writer(a, b, *, scale=0.5):
+    a[0] = 1.0
+    return 3
+
+
+@_forwarding_decorator
+def _decorated_updater(a, b):
+    b += a
+    return b
+
+
+def decorated_helper_writes_through_star_args(x0, x1):
+    v = x0 + np.zeros(3)
+    _decorated_writer(v, x1)
+    return np.sum(v)
+
+
+def decorated_helper_writes_through_star_kwargs(x0):
+    v = np.array(x0)
+    _decorated_writer(a=v, b=v)
+    return np.sum(v)
+
+
+def decorated_helper_updates_through_star_args(x0):
+    v = np.ones(1)
+    if _decorated_updater(x0, v) >= 1.0:
+        pass
+    return np.sum(v)
+
+
+def test_decorated_helper_writing_into_its_argument_found_by_the_fuzzer():
+    """Fuzzer seeds 1234, 1668 and 1296 (--effects): through a *args, **kwargs wrapper."""
+    with pytest.raises(UnsupportedError, match="write into `v`.*its decorator's wrapper"):
+        diffc.grad(decorated_helper_writes_through_star_args)
+    with pytest.raises(UnsupportedError, match="write into `v`"):
+        diffc.grad(decorated_helper_writes_through_star_kwargs)
+    with pytest.raises(DiffcError, match="modifies `v` in place"):
+        diffc.grad(decorated_helper_updates_through_star_args)(-0.4)
+
+
+def list_holds_an_array_updated_in_place(x0):
+    v = np.maximum(0.5, x0)
+    ls = [np.ones(1), v, x0]
+    v += v                      # Python: ls[1] changes too
+    return np.sum(ls)
+
+
+def test_augmented_update_of_an_array_held_in_a_list_is_refused():
+    """Fuzzer seed 1297 (--effects): the value differed from Python's."""
+    with pytest.raises(DiffcError, match="shares memory with `ls`"):
+        diffc.grad(list_holds_an_array_updated_in_place)(np.array([0.7]))
+
+
 def helper_updates_a_number(x):
     s = np.sum(x)
     v = _doubles(s)            # a float is rebound in the helper, not modified

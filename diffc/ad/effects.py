@@ -26,7 +26,7 @@ from ..backend import runtime
 from ..errors import UnsupportedError
 from ..frontend.aliasing import _sources
 from ..frontend.callables import signature
-from ..frontend.effects import param_writes
+from ..frontend.effects import display_name, param_writes
 from ..ir.nodes import Assign, Call, Const, ExprStmt, For, If, MethodRef, Raw, SeqLit, Var, While
 from ..ir.printer import fmt_expr
 from ..ir.visit import atom_reads, children, expr_reads
@@ -54,8 +54,12 @@ def writes_of(call):
         for p, (kind, loc, why) in param_writes(fn).items():
             if p in bound:
                 where = f" at {loc.filename}:{loc.lineno}" if loc else ""
-                out.append((bound[p], f"`{fn.__name__}` {why}{where} (its parameter `{p}`)",
-                            kind))
+                value = bound[p]         # a tuple for *args, a dict for **kwargs
+                atoms = list(value.values()) if isinstance(value, dict) else \
+                    list(value) if isinstance(value, tuple) else [value]
+                for atom in atoms:
+                    out.append((atom, f"{display_name(fn)} {why}{where} (its parameter "
+                                      f"`{p}`)", kind))
         return out
     if not callable(fn):
         return []

@@ -728,12 +728,23 @@ def check_inplace(z, name, others, scope, module_scope, where):
         return
     for other in others:
         o = scope[other] if other in scope else module_scope.get(other)
-        if isinstance(o, np.ndarray) and np.may_share_memory(z, o):
+        if _shares(z, o, 0):
             raise DiffcError(
                 f"{where}: `{name} op= ...` updates the array {name} in place, and {name} shares "
                 f"memory with `{other}`; diffc computes a new array instead, which would change "
                 f"{other}'s value", hint=f"write `{name} = {name} op ...` or copy first "
                 f"(`{name} = {name}.copy()`) to say which you mean")
+
+
+def _shares(z, o, depth):
+    """May the array z share memory with o, or with an item of o (a list holding z)?"""
+    if isinstance(o, np.ndarray):
+        return np.may_share_memory(z, o)
+    if isinstance(o, (list, tuple)) and depth < 4:
+        return any(_shares(z, item, depth + 1) for item in o)
+    if isinstance(o, dict) and depth < 4:
+        return any(_shares(z, item, depth + 1) for item in o.values())
+    return False
 
 
 def check_sequence(seq, where):

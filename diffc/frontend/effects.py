@@ -15,7 +15,9 @@ call writing into the value, through views and aliases); "augmented" is
 ``b op= v`` on the parameter itself, which modifies arrays and lists in place
 and rebinds numbers. Calls to other user functions are followed.
 """
+import inspect
 import types
+import weakref
 
 import gast
 
@@ -25,14 +27,28 @@ from ..rules.registry import is_nondiff, lookup
 from .resolve import MISSING, Resolver
 from .source import parse_function
 
-_cache = {}     # code object -> result
+_cache = weakref.WeakKeyDictionary()     # function -> (what it was computed for, result)
+
+
+def _key(fn):
+    """What the result depends on: the code and what the closure refers to (functions made
+    by one decorator share their code)."""
+    cells = []
+    for c in fn.__closure__ or ():
+        try:
+            cells.append(id(c.cell_contents))
+        except ValueError:
+            cells.append(None)
+    return fn.__code__, tuple(cells)
 
 
 def param_writes(fn, _active=None):
     """{parameter: (kind, Loc, why)} for the parameters ``fn`` may write into."""
-    code = fn.__code__
-    if code in _cache:
-        return _cache[code]
+    key = _key(fn)
+    hit = _cache.get(fn)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    code = fn
     active = set() if _active is None else _active
     if code in active:             # recursion: what is known so far
         return {}
@@ -46,8 +62,16 @@ def param_writes(fn, _active=None):
     result = _Analysis(parsed, Resolver(fn), active).run()
     active.discard(code)
     if _active is None or not active:
-        _cache[code] = result
+        _cache[fn] = (key, result)
     return result
+
+
+def display_name(fn):
+    """```h` ``, or ```h` (its decorator's wrapper `w`)`` for a functools.wraps wrapper."""
+    code = fn.__code__.co_name
+    if code == fn.__name__:
+        return f"`{fn.__name__}`"
+    return f"`{fn.__name__}` (its decorator's wrapper `{code}`)"
 
 
 def _base(node):
@@ -60,7 +84,8 @@ class _Analysis:
     def __init__(self, parsed, resolver, active):
         self.parsed, self.resolver, self.active = parsed, resolver, active
         a = parsed.node.args
-        self.params = [p.id for p in a.posonlyargs + a.args + a.kwonlyargs]
+        self.params = [p.id for p in a.posonlyargs + a.args + a.kwonlyargs +
+                       [v for v in (a.vararg, a.kwarg) if v is not None]]
         self.alias = {p: {p} for p in self.params}     # name -> parameters it may share
         self.writes = {}
 
@@ -172,13 +197,24 @@ class _Analysis:
                 return
             a = fn.__code__
             names = list(a.co_varnames[:a.co_argcount + a.co_kwonlyargcount])
-            bound = dict(zip(names, args))
+            starred = [x for x in args if isinstance(x, gast.Starred)] + \
+                [k.value for k in n.keywords if k.arg is None]
+            positional = args[:next((i for i, x in enumerate(args)
+                                     if isinstance(x, gast.Starred)), len(args))]
+            bound = dict(zip(names, positional))
             bound.update(kwargs)
             for p, (kind, loc, why) in inner.items():
-                if p in bound and _base(bound[p]):
-                    where = f" ({loc.filename}:{loc.lineno})" if loc else ""
-                    self.write(_base(bound[p]), kind, n,
-                               f"passes it to `{fn.__name__}`, which {why}{where}")
+                where = f" ({loc.filename}:{loc.lineno})" if loc else ""
+                why = f"passes it to {display_name(fn)}, which {why}{where}"
+                if p in bound:
+                    targets = [bound[p]]
+                elif p in names or a.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+                    targets = starred       # *args, **kwargs may carry it
+                else:
+                    targets = []
+                for t in targets:
+                    if _base(t):
+                        self.write(_base(t), kind, n, why)
             return
         for a, why in call_writes(fn, args, kwargs):
             for el in (a.elts if isinstance(a, (gast.Tuple, gast.List)) else [a]):
