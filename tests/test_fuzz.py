@@ -5,7 +5,8 @@ FUZZ_SEED .. FUZZ_SEED + FUZZ_N - 1; override with the environment variables
 DIFFC_FUZZ_SEED / DIFFC_FUZZ_N / DIFFC_FUZZ_JOBS) against finite differences
 and fails listing every failing seed, with shrunk regression tests for the
 first failure of each kind. Reproduce one seed with
-``python -m tests.fuzz --seeds S --shrink``.
+``python -m tests.fuzz --seeds S --shrink``. The programs with effects
+(``--effects``) have their own slice in tests/test_fuzz_effects.py.
 """
 import os
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 
 from tests.fuzz.gen import generate, generate_one
 from tests.fuzz.oracle import evaluate, setup_worker
-from tests.fuzz.runner import Summary, failure_report, run_many, shrink_many
+from tests.fuzz.runner import check_slice
 from tests.fuzz.shrink import regression_test, shrink
 
 FUZZ_SEED = int(os.environ.get("DIFFC_FUZZ_SEED", "20000"))
@@ -25,31 +26,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_fuzz_slice():
-    import time
-    t0 = time.time()
-    seeds = range(FUZZ_SEED, FUZZ_SEED + FUZZ_N)
-    outcomes = run_many(seeds, jobs=FUZZ_JOBS)
-    summary = Summary(outcomes, time.time() - t0)
-    checked = sum(1 for o in outcomes if o.cls in ("OK", "WRONG", "CRASH", "REFUSED"))
-    assert checked >= 0.97 * FUZZ_N, summary.text()
-    bad = [o for o in outcomes if o.cls in ("WRONG", "CRASH")]
-    invalid = [o for o in outcomes if o.cls == "INVALID"]
-    if not bad and len(invalid) <= 0.02 * FUZZ_N:
-        return
-    # shrink the first failure of each kind (bounded time), list the rest
-    first = {}
-    for o in bad:
-        first.setdefault((o.cls, o.kind), o.seed)
-    shrunk = shrink_many(list(first.values())[:8], jobs=FUZZ_JOBS, seconds=20.0)
-    parts = [summary.text(), "", f"{len(bad)} failing seeds: {[o.seed for o in bad]}"]
-    for o in bad:
-        if o.seed in shrunk:
-            parts.append(failure_report(o.seed, *shrunk[o.seed]))
-        else:
-            parts.append(f"### seed {o.seed}: {o.cls}: {o.kind} (python -m tests.fuzz --seeds {o.seed} --shrink)")
-    for o in invalid:
-        parts.append(f"### seed {o.seed}: INVALID (generator's fault): {o.kind}")
-    pytest.fail("\n".join(parts), pytrace=False)
+    _, report = check_slice(range(FUZZ_SEED, FUZZ_SEED + FUZZ_N), jobs=FUZZ_JOBS)
+    if report is not None:
+        pytest.fail(report, pytrace=False)
 
 
 def test_generation_is_deterministic():

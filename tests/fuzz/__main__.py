@@ -1,15 +1,21 @@
-"""python -m tests.fuzz --n 10000 --seed S [--jobs 2] [--shrink]
+"""python -m tests.fuzz --n 10000 --seed S [--jobs 2] [--shrink] [--effects]
 
 Generates N random programs (seeds S .. S+N-1), checks diffc's gradients
 against finite differences, prints a summary (counts per class, time,
 refusal kinds) and every failure; with --shrink failures are shrunk and
 printed as ready-to-paste pytest regression tests.
+
+--effects generates the programs of gen.EffectsConfig instead: NumPy calls
+writing into local arrays (out=, np.copyto, np.add.at, np.put,
+operator.setitem, y.sort()...), helpers writing into their array arguments,
+lists read whole and by item (also list arguments), decorated helpers.
 """
 import argparse
 import sys
 import time
 
-from .runner import Summary, failure_report, run_many, shrink_many
+from .gen import EffectsConfig
+from .runner import Summary, cli_flags, failure_report, run_many, shrink_many
 
 
 def main(argv=None):
@@ -28,7 +34,11 @@ def main(argv=None):
     ap.add_argument("--show", action="store_true", help="print the program of every sample checked")
     ap.add_argument("--findings", type=str, default=None,
                     help="append the failure reports (markdown) to this file")
+    ap.add_argument("--effects", action="store_true",
+                    help="programs with in-place writes, argument-writing helpers, lists, decorators "
+                         "(gen.EffectsConfig)")
     a = ap.parse_args(argv)
+    config = EffectsConfig if a.effects else None
 
     seeds = [int(s) for s in a.seeds.split(",")] if a.seeds else list(range(a.seed, a.seed + a.n))
     t0 = time.time()
@@ -39,10 +49,12 @@ def main(argv=None):
             last[0] = time.time()
             print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
 
-    outcomes = run_many(seeds, jobs=a.jobs, progress=progress)
+    outcomes = run_many(seeds, jobs=a.jobs, progress=progress, config=config)
     if sys.stderr.isatty():
         print("\r", end="", file=sys.stderr)
     summary = Summary(outcomes, time.time() - t0)
+    if config is not None:
+        print("config: EffectsConfig (--effects)")
     print(summary.text())
     if a.show:
         for o in outcomes:
@@ -66,27 +78,27 @@ def main(argv=None):
             if a.per_kind == 0 or per[k] <= a.per_kind:
                 to_shrink.append(o.seed)
         t1 = time.time()
-        shrunk = shrink_many(to_shrink, jobs=a.jobs, seconds=a.shrink_seconds)
+        shrunk = shrink_many(to_shrink, jobs=a.jobs, seconds=a.shrink_seconds, config=config)
         print(f"(shrunk {len(to_shrink)} failures in {time.time() - t1:.1f}s)")
     else:
         shrunk = {}
     for o in failures:
         if o.seed in shrunk:
             orig, r = shrunk[o.seed]
-            reports.append(failure_report(o.seed, orig, r))
+            reports.append(failure_report(o.seed, orig, r, config=config))
         elif a.shrink:
             reports.append(f"### seed {o.seed}: {o.cls}: {o.kind} (not shrunk: enough of this kind; "
-                           f"rerun with --seeds {o.seed} --shrink)")
+                           f"rerun with {cli_flags(config)}--seeds {o.seed} --shrink)")
         elif o.cls == "INVALID":
             src = o.program.source if o.program is not None else ""
             reports.append(f"### seed {o.seed}: INVALID: {o.kind}\n```\n{src}\n{o.msg}\n```")
         else:
-            reports.append(failure_report(o.seed, o, None))
+            reports.append(failure_report(o.seed, o, None, config=config))
     text = "\n\n".join(reports)
     print(text)
     if a.findings:
         with open(a.findings, "a") as fh:
-            fh.write(f"\n\n## fuzz run: seeds {seeds[0]}..{seeds[-1]} ({len(seeds)} programs)\n\n")
+            fh.write(f"\n\n## fuzz run: {cli_flags(config)}seeds {seeds[0]}..{seeds[-1]} ({len(seeds)} programs)\n\n")
             fh.write("```\n" + summary.text() + "\n```\n\n")
             fh.write(text + "\n")
     return 1

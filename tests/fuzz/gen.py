@@ -19,13 +19,25 @@ variables marked ``aug`` (local arrays that always hold a fresh array no
 other variable refers to) are targets of in-place augmented assignment on
 arrays, so generated programs never modify their arguments and have the same
 meaning under Python and diffc.
+
+``generate(seed, EffectsConfig)`` (``python -m tests.fuzz --effects``) adds
+programs with effects: NumPy calls writing into owned local arrays
+(``np.multiply(y, 2.0, out=y)``, ``np.add(y, e, y)``, ``np.copyto``,
+``np.add.at``, ``np.put``, ``np.fill_diagonal``, ``np.clip(..., out=y)``,
+``operator.setitem``/``iadd``, ``y.fill``/``y.sort``/``y.put``, ``y[i] = e``),
+helpers writing into their array arguments (called only with arrays the
+caller owns), lists read both whole and by item (also list arguments of
+``f``), and decorated helpers and ``f`` (module-level decorators built with
+``functools.wraps``; the module then imports ``functools`` and ``operator``).
+The default ``Config`` draws exactly the random numbers it drew before, so
+its programs are unchanged.
 """
 import random
 import re
 
 import numpy as np
 
-__all__ = ["Program", "generate", "Config"]
+__all__ = ["Program", "generate", "Config", "EffectsConfig"]
 
 
 class Program:
@@ -51,6 +63,29 @@ class Config:
     max_nest = 2          # nesting of compound statements
     max_depth = 3         # expression depth
     max_trip = 4          # constant loop trip counts 0..max_trip
+    effects = False       # the effect shapes of EffectsConfig (off: the programs of before)
+
+
+class EffectsConfig(Config):
+    """Config adding programs with effects and indirection (see "effects" in
+    the Generator): NumPy calls that write into a local array (``out=``,
+    ``np.copyto``, ``np.add.at``, ``np.put``, ``operator.setitem``,
+    ``y.sort()``...), helpers that write into their array arguments, lists
+    read both whole and item by item (also list arguments of ``f``), and
+    helpers (and ``f``) wrapped by decorators built with ``functools.wraps``.
+    Every program keeps a well-defined Python meaning and never modifies the
+    arguments of ``f``."""
+    effects = True
+    w_inplace = 5         # statement: write into an owned local array
+    w_mutcall = 5         # statement: call a helper that writes into its array argument
+    w_list = 4            # statement: a local list (then read whole and by item)
+    w_listread = 6        # expression: read a list
+    p_mut_helper = 0.45   # a helper writes into one of its parameters
+    p_list_param = 0.25   # a helper parameter is a list
+    p_list_arg = 0.2      # an argument of f is a list (of floats or of arrays)
+    p_deco_helper = 0.35  # a helper is decorated
+    p_deco_f = 0.08       # f is decorated
+    p_const_value = 0.3   # a written value does not depend on the inputs
 
 
 class E(str):
@@ -73,22 +108,25 @@ class Var:
 
 
 class Helper:
-    def __init__(self, name, params, kwonly, ret):
+    def __init__(self, name, params, kwonly, ret, mut=(), posonly=False):
         self.name = name
-        self.params = params    # list of (name, shape, default or None)
+        self.params = params    # list of (name, shape, default or None); shape ("list", S, K) for a list
         self.kwonly = kwonly    # list of (name, shape, default)
         self.ret = ret          # shape, or ("tuple", (s1, s2))
+        self.mut = mut          # positions of array parameters the helper writes into
+        self.posonly = posonly  # wrapped by a one-argument decorator: call positionally
 
 
 class Env:
     """Variables visible at a point: floats (with shapes) and ints (with ranges)."""
 
-    def __init__(self, vars=None, ints=None):
+    def __init__(self, vars=None, ints=None, lists=None):
         self.vars = dict(vars or {})
         self.ints = dict(ints or {})    # name -> (lo, hi): value in range(lo, hi)
+        self.lists = dict(lists or {})  # name -> (S, K): a list of K items of shape S (effects)
 
     def copy(self):
-        return Env(self.vars, self.ints)
+        return Env(self.vars, self.ints, self.lists)
 
 
 class Ctx:
@@ -147,6 +185,8 @@ class Generator:
         self.helpers = []
         self.int_param = None
         self.int_max = 4
+        self.written = []       # effects: arrays written in place in the current function
+        self.decos_used = []    # effects: decorators the module defines
 
     # ------------------------------------------------------------------ utils
     def name(self, prefix):
@@ -240,11 +280,13 @@ class Generator:
                 return e
             if d <= 0:
                 return self.fallback(T, env)
+        forms = ["unary", "binary", "div", "pow", "maxmin", "where", "reduce", "matmul",
+                 "view", "join", "ifexp", "call", "leaf"]
+        weights = [14, 22, 5, 4, 4, 3, 7, 5, 7, 3, 2, 5, 4]
+        if self.cfg.effects and env.lists:
+            forms, weights = forms + ["listread"], weights + [self.cfg.w_listread]
         for _ in range(20):
-            form = self.pick(
-                ["unary", "binary", "div", "pow", "maxmin", "where", "reduce", "matmul",
-                 "view", "join", "ifexp", "call", "leaf"],
-                [14, 22, 5, 4, 4, 3, 7, 5, 7, 3, 2, 5, 4])
+            form = self.pick(forms, weights)
             e = getattr(self, "e_" + form)(T, d - 1, env, noalias, fresh)
             if e is not None:
                 return e
@@ -666,7 +708,7 @@ class Generator:
     def e_call(self, T, d, env, noalias, fresh):
         if fresh and T != ():
             return None
-        hs = [h for h in self.helpers if h.ret == T or (_tup(h.ret) and T in h.ret[1])]
+        hs = [h for h in self.helpers if (h.ret == T or (_tup(h.ret) and T in h.ret[1])) and not h.mut]
         if not hs:
             return None
         h = self.rng.choice(hs)
@@ -676,15 +718,23 @@ class Generator:
         k = h.ret[1].index(T)
         return E(f"{call}[{k}]", fresh=(T == ()))
 
-    def call_text(self, h, d, env):
+    def call_text(self, h, d, env, fixed=None):
+        """Call text; ``fixed`` maps parameter positions to argument texts (effects)."""
         args = []
         kw_started = False
-        for (p, s, default) in h.params:
+        for j, (p, s, default) in enumerate(h.params):
             if default is not None and self.chance(0.4):
                 kw_started = True     # omitted: later ones must be keywords
                 continue
-            a = self.expr(s, d, env, noalias=True)
-            if kw_started or self.chance(0.2):
+            if fixed and j in fixed:
+                a = fixed[j]
+            elif _islist(s):
+                a = self.list_arg(s, d, env)
+            else:
+                a = self.expr(s, d, env, noalias=True)
+            if h.posonly:
+                args.append(a)
+            elif kw_started or self.chance(0.2):
                 kw_started = True
                 args.append(f"{p}={a}")
             else:
@@ -744,12 +794,16 @@ class Generator:
         kinds = [("new", 8), ("reassign", 8), ("aug", 5), ("tuple", 2)]
         if can_nest:
             kinds += [("if", 4), ("for", 4), ("while", 2)]
-        if self.helpers:
+        if any(not h.mut for h in self.helpers):
             kinds.append(("callstmt", 2))
         if ctx.in_loop:
             kinds += [("jump", 2)]
         if not ctx.top or self.chance(0.5):
             kinds.append(("return", 1))
+        if self.cfg.effects:
+            kinds += [("inplace", self.cfg.w_inplace), ("list", self.cfg.w_list)]
+            if any(h.mut for h in self.helpers):
+                kinds.append(("mutcall", self.cfg.w_mutcall))
         for _ in range(10):
             kind = self.pick([k for k, _ in kinds], [w for _, w in kinds])
             out = getattr(self, "s_" + kind)(env, ctx)
@@ -830,7 +884,10 @@ class Generator:
         return [f"{names[0][0]}, {names[1][0]} = {exprs[0]}, {exprs[1]}"]
 
     def s_callstmt(self, env, ctx):
-        h = self.rng.choice(self.helpers)
+        hs = [h for h in self.helpers if not h.mut]
+        if not hs:
+            return None
+        h = self.rng.choice(hs)
         call = self.call_text(h, self.rng.randint(0, 2), env)
         if _tup(h.ret):
             if self.chance(0.3):
@@ -994,6 +1051,8 @@ class Generator:
         else:
             ret = r.choice(self.shapes)
         ctx = Ctx(ret, nest=1 if self.chance(0.5) else 0)
+        if self.cfg.effects:
+            return self.fx_helper(name, params, kwonly, ret, env, ctx)
         body, _ = self.block(env, ctx, r.randint(1, 4))
         sig = [p if dft is None else f"{p}={dft}" for p, _, dft in params]
         if kwonly:
@@ -1027,15 +1086,26 @@ class Generator:
             T = r.choice(self.shapes)
             pn = f"x{j}"
             params.append(pn)
+            if self.cfg.effects and self.chance(self.cfg.p_list_arg):
+                T = self.list_shape(for_f=True)
+                shapes.append(T)
+                env.lists[pn] = T[1:]
+                continue
             shapes.append(T)
             env.vars[pn] = Var(pn, T, False)
         if self.chance(0.35):
             self.int_param = "n"
             params.append("n")
         ctx = Ctx((), nest=0)
+        self.written = []
         body, _ = self.block(env, ctx, r.randint(self.cfg.min_stmts, self.cfg.max_stmts))
         lines = [f"def f({', '.join(params)}):"] + ["    " + ln for ln in body]
-        lines.append(f"    return {self.final_expr(env)}")
+        ret = self.final_expr(env)
+        if self.cfg.effects:
+            ret = self.fx_final(env, ret)
+            lines = self.fx_decorate(lines, len(params) == 1, False, self.cfg.p_deco_f,
+                                     "x0" in env.lists)
+        lines.append(f"    return {ret}")
         return lines, shapes
 
     def program(self):
@@ -1045,14 +1115,25 @@ class Generator:
             chunks.append(self.helper())
         lines, shapes = self.main(r.randint(1, 3))
         chunks.append(lines)
-        src = "import numpy as np\n\n\n" + "\n\n\n".join("\n".join(c) for c in chunks) + "\n"
+        head = "import numpy as np\n\n\n"
+        if self.cfg.effects:
+            head = "import functools\nimport operator\n\n" + head
+            chunks = [DECORATORS[k][2].splitlines() for k in self.decos_used] + chunks
+        src = head + "\n\n\n".join("\n".join(c) for c in chunks) + "\n"
         return src, shapes
 
     def inputs(self, shapes):
         r = self.rng
         args = []
         for T in shapes:
-            if T == ():
+            if _islist(T):
+                S, K = T[1], T[2]
+                if S == ():
+                    args.append([round(r.uniform(-1.5, 1.5), 6) for _ in range(K)])
+                else:
+                    args.append([np.array([round(r.uniform(-1.5, 1.5), 6) for _ in range(int(np.prod(S)))],
+                                          dtype=np.float64).reshape(S) for _ in range(K)])
+            elif T == ():
                 args.append(round(r.uniform(-1.5, 1.5), 6))
             else:
                 size = int(np.prod(T))
@@ -1062,6 +1143,490 @@ class Generator:
             args.append(r.randint(0, self.int_max))
         return tuple(args)
 
+    # ================================================================ effects
+    # Reached only with ``config.effects`` (EffectsConfig), through hooks that
+    # draw no random numbers otherwise: the default Config generates exactly
+    # the programs it generated before.
+    #
+    # Ownership: writes into an array (``out=``, ``np.copyto``, ``y[i] = e``,
+    # ``y.sort()``...) only target variables marked ``aug``: local arrays that
+    # hold a fresh array (``x.copy()``, ``np.zeros(...)``), or the parameter
+    # of a helper that writes into its argument, which is only ever called
+    # with such an array.  So ``f`` never modifies its arguments, and the
+    # oracle checks it does not (INVALID otherwise).  Aliases of owned arrays
+    # *are* made on purpose here (``z = np.add(y, e, out=y)``, a helper that
+    # returns the array it wrote into, a list holding an owned array that is
+    # later written into): Python's meaning of those stays well defined.
+
+    def fx_value(self, S, env, bounded=False):
+        """A value of shape S to write: depending on the inputs, or a constant."""
+        if self.chance(self.cfg.p_const_value):
+            c = self.const()
+            e = E(c if S == () else self.pick([f"np.full({S!r}, {c})", f"{c} * np.ones({S!r})"]))
+        else:
+            e = self.expr(S, self.pick([0, 1, 2], [3, 4, 2]), env)
+        if bounded:
+            e = E(self.pick([f"np.tanh({e})", f"(1.0 + 0.5 * np.sin({e}))", f"np.cos({e})"]))
+        return e
+
+    def fx_vec(self, L, env):
+        """A value of shape (L,) (L need not be a menu length), or None."""
+        if self.chance(self.cfg.p_const_value):
+            return E(f"np.full({(L,)!r}, {self.const()})")
+        return self.vec_of_len(L, self.pick([0, 1]), env)
+
+    def fx_owned(self, env, T=None):
+        """A new local array of shape T that nothing else refers to: (name, line)."""
+        r = self.rng
+        if T is None:
+            T = r.choice([s for s in self.shapes if s])
+        src = [v for v in env.vars.values() if v.shape == T]
+        kind = self.pick(["copy", "zeros", "array", "expr"], [6, 2, 2, 1])
+        if kind == "copy" and src:
+            v = r.choice(src).name
+            e = self.pick([f"{v}.copy()", f"np.copy({v})", f"np.array({v})"], [4, 1, 1])
+        elif kind in ("copy", "zeros"):
+            e = self.pick([f"np.zeros({T!r})", f"np.ones({T!r})", f"np.full({T!r}, {self.const()})"])
+        elif kind == "array":
+            if len(T) == 1:
+                e = "np.array([" + ", ".join(self.expr((), 1, env) for _ in range(T[0])) + "])"
+            else:
+                rows = ["[" + ", ".join(self.expr((), 0, env) for _ in range(T[1])) + "]" for _ in range(T[0])]
+                e = "np.array([" + ", ".join(rows) + "])"
+        else:
+            e = self.expr(T, self.edepth(), env, noalias=True, fresh=True)
+            if not e.fresh:
+                e = f"{self.paren(e)}.copy()"
+        name = self.name("v")
+        env.vars[name] = Var(name, T, True)
+        return name, f"{name} = {e}"
+
+    def owned_targets(self, env, ctx, T=None):
+        return [v for v in self.assign_targets(env, ctx) if v.aug and v.shape != ()
+                and (T is None or v.shape == T)]
+
+    def s_inplace(self, env, ctx):
+        lines = []
+        vs = self.owned_targets(env, ctx)
+        if vs and self.chance(0.7):
+            y = self.rng.choice(vs).name
+        else:
+            y, line = self.fx_owned(env)
+            lines.append(line)
+        lines += self.fx_write(env.vars[y], env)
+        if y not in self.written:
+            self.written.append(y)
+        return lines
+
+    def fx_write(self, v, env, assign_ok=True):
+        """A statement writing into the array variable v (shape T, not 0-d)."""
+        r = self.rng
+        y, T = v.name, v.shape
+        forms = [("ufunc", 6), ("ufuncpos", 2), ("unary", 4), ("neg", 1), ("clip", 2), ("copyto", 3),
+                 ("at", 3), ("put", 2), ("setitem", 3), ("iop", 3), ("fill", 2), ("sort", 1),
+                 ("sub", 1), ("diag", 2 if len(T) == 2 else 0)]
+        kind = self.pick([k for k, _ in forms], [w for _, w in forms])
+        S = r.choice(self.sub_shapes(T))
+        call = None                     # a call whose value is y itself (may be assigned)
+        if kind in ("ufunc", "ufuncpos"):
+            op = self.pick(["np.add", "np.subtract", "np.multiply"], [3, 2, 3])
+            if op == "np.multiply" and self.chance(0.4):
+                e = self.pick(["2.0", "0.5", "(-1.5)"])
+            else:
+                e = self.fx_value(S, env, bounded=(op == "np.multiply"))
+            a, b = (y, e) if op == "np.subtract" or self.chance(0.7) else (e, y)
+            call = f"{op}({a}, {b}, out={y})" if kind == "ufunc" else f"{op}({a}, {b}, {y})"
+        elif kind == "unary":
+            fn = self.pick(["np.sin", "np.cos", "np.tanh", "np.arctan", "np.square", "np.negative"])
+            a = y if self.chance(0.5) else self.fx_value(S, env)
+            call = f"{fn}({a}, out={y})"
+        elif kind == "neg":
+            call = f"np.negative({y}, out={y})"
+        elif kind == "clip":
+            lo = round(r.uniform(-1.5, 0.3), 2)
+            hi = round(lo + r.uniform(0.3, 1.5), 2)
+            a = y if self.chance(0.6) else self.fx_value(S, env)
+            call = f"np.clip({a}, {lo}, {hi}, out={y})"
+        elif kind == "copyto":
+            return [f"np.copyto({y}, {self.fx_value(S, env)})"]
+        elif kind == "at":
+            L = r.randint(1, 4)
+            idx = self.int_list(T[0], L)
+            idx = idx if self.chance(0.5) else f"np.array({idx})"
+            fn = self.pick(["np.add.at", "np.subtract.at", "np.multiply.at"], [4, 2, 1])
+            e = None
+            if self.chance(0.5):
+                e = self.fx_vec(L if len(T) == 1 else T[1], env)
+            if e is None:
+                e = self.fx_value((), env)
+            if fn == "np.multiply.at":
+                e = E(f"(1.0 + 0.5 * np.sin({e}))")
+            return [f"{fn}({y}, {idx}, {e})"]
+        elif kind == "put":
+            L = r.randint(1, 3)
+            idx = self.int_list(int(np.prod(T)), L)
+            e = self.fx_vec(L, env) if self.chance(0.5) else None
+            if e is None:
+                e = self.fx_value((), env)
+            return [self.pick([f"np.put({y}, {idx}, {e})", f"{y}.put({idx}, {e})"])]
+        elif kind == "setitem":
+            if len(T) == 2 and self.chance(0.5):
+                i, j = self.int_index(env, T[0]), self.int_index(env, T[1])
+                return [f"operator.setitem({y}, ({i}, {j}), {self.fx_value((), env)})"]
+            i = self.int_index(env, T[0])
+            e = self.fx_value(r.choice(self.sub_shapes(T[1:])), env)
+            return [f"operator.setitem({y}, {i}, {e})"]
+        elif kind == "iop":
+            op = self.pick(["operator.iadd", "operator.isub", "operator.imul"], [3, 2, 2])
+            call = f"{op}({y}, {self.fx_value(S, env, bounded=op == 'operator.imul')})"
+        elif kind == "fill":
+            return [f"{y}.fill({self.fx_value((), env)})"]
+        elif kind == "sort":
+            return [self.pick([f"{y}.sort()", f"{y}.sort(axis=0)" if len(T) == 2 else f"{y}.sort()"])]
+        elif kind == "sub":
+            return [self.fx_subassign(y, T, env)]
+        else:                           # diag
+            e = self.fx_vec(min(T), env) if self.chance(0.5) else None
+            if e is None:
+                e = self.fx_value((), env)
+            return [f"np.fill_diagonal({y}, {e})"]
+        if assign_ok and self.chance(0.3):
+            z = self.name("v")
+            env.vars[z] = Var(z, T, False)          # an alias of y
+            return [f"{z} = {call}"]
+        return [call]
+
+    def fx_subassign(self, y, T, env):
+        """``y[...] = e`` (or ``y[...] op= e``) for the array y of shape T."""
+        r = self.rng
+        op = self.pick(["=", "+=", "*="], [6, 2, 1])
+        if len(T) == 1 or self.chance(0.4):
+            if self.chance(0.5) or T[0] < 2:
+                tgt, U = f"{y}[{self.int_index(env, T[0])}]", T[1:]
+            else:
+                L = r.randint(1, T[0] - 1)
+                tgt, U = f"{y}[{self.slice_for(T[0], L)}]", (L,) + T[1:]
+        elif self.chance(0.5):
+            tgt, U = f"{y}[{self.int_index(env, T[0])}, {self.int_index(env, T[1])}]", ()
+        else:
+            tgt, U = f"{y}[:, {self.int_index(env, T[1])}]", (T[0],)
+        e = None
+        if U and len(U) == 1 and self.chance(0.5):
+            e = self.fx_vec(U[0], env)
+        if e is None:
+            e = self.fx_value(r.choice(self.sub_shapes(U)) if U in self.shapes else (), env,
+                              bounded=(op == "*="))
+        elif op == "*=":
+            e = E(f"np.tanh({e})")
+        return f"{tgt} {op} {e}"
+
+    # ------------------------------------------ helpers writing into arguments
+    def fx_mutate_param(self, p, T, env):
+        """Lines writing into the parameter p (shape T) of a helper."""
+        r = self.rng
+        if T == ():
+            return [self.pick([f"{p} *= 2.0", f"{p} += {self.fx_value((), env)}", f"{p} -= 0.5",
+                               f"{p} *= {self.fx_value((), env, bounded=True)}"])]
+        calls = [h for h in self.helpers if h.mut and h.params[h.mut[0]][1] == T]
+        forms = [("imul", 3), ("iadd", 3), ("item", 2), ("tail", 1 if T[0] >= 2 else 0), ("out", 3),
+                 ("fx", 3), ("call", 3 if calls else 0)]
+        kind = self.pick([k for k, _ in forms], [w for _, w in forms])
+        if kind == "imul":
+            return [self.pick([f"{p} *= 2.0", f"{p} *= {self.const()}",
+                               f"{p} *= {self.fx_value(r.choice(self.sub_shapes(T)), env, bounded=True)}"])]
+        if kind == "iadd":
+            return [f"{p} {self.pick(['+=', '-='])} {self.fx_value(r.choice(self.sub_shapes(T)), env)}"]
+        if kind == "item":
+            i = self.int_index(env, T[0])
+            if self.chance(0.6):
+                return [f"{p}[{i}] = {self.pick(['3.0', '2.0', '(-1.0)'])} * {p}[{i}]"]
+            return [f"{p}[{i}] = {self.fx_value(r.choice(self.sub_shapes(T[1:])), env)}"]
+        if kind == "tail":
+            e = self.fx_vec(T[0] - 1, env) if len(T) == 1 and self.chance(0.5) else None
+            if e is None:
+                e = self.fx_value(r.choice(self.sub_shapes(T[1:])), env)
+            return [f"{p}[1:] = {e}"]
+        if kind == "out":
+            return [self.pick([f"np.multiply({p}, 2.0, out={p})", f"np.add({p}, {self.fx_value((), env)}, out={p})",
+                               f"np.tanh({p}, out={p})"])]
+        if kind == "fx":
+            return self.fx_write(env.vars[p], env, assign_ok=False)
+        h = r.choice(calls)
+        call = self.call_text(h, 1, env, fixed={h.mut[0]: p})
+        return [call]
+
+    def fx_helper(self, name, params, kwonly, ret, env, ctx):
+        """helper() with effects: list parameters, a parameter written into,
+        decorators, a return that reads what was written."""
+        r = self.rng
+        self.written = []
+        if self.chance(self.cfg.p_list_param):
+            j = r.randrange(len([p for p in params if p[2] is None]))
+            pn = params[j][0]
+            T = self.list_shape()
+            params[j] = (pn, T, None)
+            del env.vars[pn]
+            env.lists[pn] = T[1:]
+        mut = ()
+        pre, post = [], []
+        cands = [j for j, (p, T, d) in enumerate(params) if d is None and not _islist(T)]
+        if cands and self.chance(self.cfg.p_mut_helper):
+            j = r.choice(cands)
+            pn, T, _ = params[j]
+            env.vars[pn] = Var(pn, T, True)
+            if T != ():
+                mut = (j,)
+                self.written.append(pn)
+            w = self.fx_mutate_param(pn, T, env)
+            if self.chance(0.2) and ctx.nest == 0:
+                w = [f"if {self.cond(env, 1)}:"] + ["    " + ln for ln in w]
+            if self.chance(0.65):
+                pre = w
+            else:
+                post = w
+        body, _ = self.block(env, ctx, r.randint(1, 4))
+        sig = [p if dft is None else f"{p}={dft}" for p, _, dft in params]
+        if kwonly:
+            sig += ["*"] + [f"{p}={dft}" for p, _, dft in kwonly]
+        lines = [f"def {name}({', '.join(sig)}):"] + ["    " + ln for ln in pre + body + post]
+        if mut and ret == params[mut[0]][1] and self.chance(0.2):
+            lines.append(f"    return {params[mut[0]][0]}")      # the array it wrote into
+        else:
+            lines.append(f"    return {self.fx_ret(env, ret)}")
+        one = len(params) == 1 and not kwonly
+        n0 = len(lines)
+        lines = self.fx_decorate(lines, one, _tup(ret), self.cfg.p_deco_helper, one and _islist(params[0][1]))
+        posonly = any(ln.startswith("@") and DECORATORS[ln[1:].split("(")[0]][0] == "one"
+                      for ln in lines[:len(lines) - n0])
+        self.helpers.append(Helper(name, params, kwonly, ret, mut, posonly))
+        return lines
+
+    def fx_read(self, env, name):
+        """A scalar term reading the array variable ``name``."""
+        return self.pick([f"np.sum({name})", f"np.sum({name} * {name})", f"np.sum(np.sin({name}))",
+                          f"{name}.sum()", f"np.mean({name})"])
+
+    def fx_ret(self, env, ret):
+        d = self.rng.randint(0, 2)
+        parts = [self.expr(T, d, env, noalias=True) for T in (ret[1] if _tup(ret) else (ret,))]
+        written = [w for w in self.written if w in env.vars and env.vars[w].shape != ()]
+        if written and self.chance(0.7):
+            parts[0] = E(f"{parts[0]} + {self.fx_read(env, self.rng.choice(written))}")
+        return ", ".join(parts)
+
+    def fx_final(self, env, ret):
+        """f's return, plus terms reading the arrays written and the lists."""
+        terms = []
+        for w in self.written:
+            if w in env.vars and env.vars[w].shape != () and not re.search(rf"\b{w}\b", ret) \
+                    and self.chance(0.8):
+                terms.append(self.fx_read(env, w))
+        for ls, (S, K) in env.lists.items():
+            if self.chance(0.7):
+                e = self.fx_list_read(ls, S, K, (), env, two_way=self.chance(0.5))
+                if e is not None:
+                    terms.append(e)
+        return " + ".join([ret] + terms[:4])
+
+    def s_mutcall(self, env, ctx):
+        """Call a helper that writes into its array argument, with an array the caller owns."""
+        r = self.rng
+        hs = [h for h in self.helpers if h.mut]
+        if not hs:
+            return None
+        h = r.choice(hs)
+        lines, fixed = [], {}
+        for k in h.mut:
+            T = h.params[k][1]
+            vs = [v for v in self.owned_targets(env, ctx, T) if v.name not in fixed.values()]
+            if vs and self.chance(0.6):
+                fixed[k] = r.choice(vs).name
+            else:
+                nm, line = self.fx_owned(env, T)
+                lines.append(line)
+                fixed[k] = nm
+            if fixed[k] not in self.written:
+                self.written.append(fixed[k])
+        call = self.call_text(h, r.randint(0, 1), env, fixed=fixed)
+        form = self.pick(["stmt", "if", "assign"], [4, 2 if ctx.nest < self.cfg.max_nest else 0, 4])
+        if form == "stmt":
+            return lines + [call]
+        if form == "if":
+            if _tup(h.ret):
+                t = f"np.sum({call}[{self.pick(['0', '1', '-1'])}])"
+            else:
+                t = call if h.ret == () else f"np.sum({call})"
+            lines.append(f"if {t} {self.pick(['<', '>', '<=', '>='])} {self.const(-1.0, 1.0)}:")
+            body, _ = self.block(env.copy(), ctx.inner(), r.randint(1, 2))
+            lines += ["    " + ln for ln in body]
+            if self.chance(0.4):
+                body, _ = self.block(env.copy(), ctx.inner(), r.randint(1, 2))
+                lines += ["else:"] + ["    " + ln for ln in body]
+            return lines
+        if _tup(h.ret):
+            names = []
+            for T in h.ret[1]:
+                nm = self.name("v")
+                env.vars[nm] = Var(nm, T, T == ())
+                names.append(nm)
+            return lines + [f"{', '.join(names)} = {call}"]
+        nm = self.name("v")
+        env.vars[nm] = Var(nm, h.ret, h.ret == ())
+        return lines + [f"{nm} = {call}"]
+
+    # -------------------------------------------------------------------- lists
+    def list_shape(self, for_f=False):
+        """("list", S, K): K items of shape S."""
+        r = self.rng
+        arrays = [s for s in self.shapes if s and (len(s) == 1 or not for_f)]
+        S = () if not arrays or self.chance(0.5) else r.choice(arrays)
+        return ("list", S, r.randint(2, 4))
+
+    def list_arg(self, s, d, env):
+        """An argument for a list parameter: a list variable or a list display."""
+        S, K = s[1], s[2]
+        same = [n for n, sk in env.lists.items() if sk == (S, K)]
+        if same and self.chance(0.7):
+            return E(self.rng.choice(same), fresh=False)
+        return E("[" + ", ".join(self.expr(S, d, env, noalias=True) for _ in range(K)) + "]")
+
+    def s_list(self, env, ctx):
+        r = self.rng
+        want = [h.params[j][1] for h in self.helpers for j in range(len(h.params)) if _islist(h.params[j][1])]
+        if want and self.chance(0.5):
+            _, S, K = r.choice(want)
+        else:
+            _, S, K = self.list_shape()
+        items = []
+        for _ in range(K):
+            if self.chance(0.2):
+                c = self.const()
+                items.append(c if S == () else self.pick([f"np.ones({S!r})", f"np.full({S!r}, {c})"]))
+            else:
+                items.append(self.expr(S, self.pick([0, 1, 2], [3, 4, 2]), env))
+        name = self.name("ls")
+        lines = [f"{name} = [{', '.join(items)}]" if self.chance(0.85) else f"{name} = ({', '.join(items)})"]
+        if lines[0].endswith("]") and self.chance(0.05):
+            lines.append(f"{name}[{self.int_index(env, K)}] = {self.expr(S, 1, env)}")
+        env.lists[name] = (S, K)
+        if self.chance(0.6):
+            T = self.pick([(), S]) if S != () else ()
+            e = self.fx_list_read(name, S, K, T, env, two_way=self.chance(0.7))
+            if e is not None:
+                v = self.name("v")
+                env.vars[v] = Var(v, T, T == ())
+                lines.append(f"{v} = {e}")
+        return lines
+
+    def e_listread(self, T, d, env, noalias, fresh):
+        items = list(env.lists.items())
+        self.rng.shuffle(items)
+        for ls, (S, K) in items:
+            e = self.fx_list_read(ls, S, K, T, env, two_way=self.chance(0.4))
+            if e is not None and (e.fresh or not fresh):
+                return e
+        return None
+
+    def fx_list_read(self, ls, S, K, T, env, two_way=False):
+        """An expression of shape T reading the list ls (K items of shape S), or None.
+        ``two_way``: read it both whole (stacked) and by item."""
+        r = self.rng
+        i = self.int_index(env, K)
+        whole, items = [], []
+        if T == S:
+            items += [E(f"{ls}[{i}]", fresh=(S == ())), E(f"np.stack({ls})[{i}]"), E(f"np.array({ls})[{i}]")]
+            whole += [E(f"np.stack({ls})[{i}]"), E(f"np.array({ls})[{i}]"), E(f"np.sum(np.stack({ls}), axis=0)"),
+                      E(f"np.mean(np.array({ls}), axis=0)")]
+        if T == () and S != ():
+            items += [E(f"np.sum({ls}[{i}])"), E(f"{ls}[{i}].sum()")]
+            whole += [E(f"np.sum(np.stack({ls}))"), E(f"np.mean(np.array({ls}))"),
+                      E(f"np.sum(np.stack({ls})[{i}])")]
+        if T == () and S == ():
+            whole += [E(f"np.sum(np.stack({ls}))"), E(f"np.mean(np.array({ls}))"),
+                      E(f"np.stack({ls}) @ np.array({ls})"), E(f"np.max(np.stack({ls}))")]
+        if T == (K,) + S:
+            whole += [E(f"np.stack({ls})"), E(f"np.array({ls})")]
+        if len(S) == 1 and T == (S[0], K):
+            whole += [E(f"np.stack({ls}, axis=1)"), E(f"np.stack({ls}, axis=-1)")]
+        if not whole and not items:
+            return None
+        if two_way and whole and items:
+            a, b = r.choice(whole), r.choice(items)
+            return E(f"{a} + {b}" if self.chance(0.5) else f"{b} * {a}" if T == () else f"{a} - {b}")
+        return r.choice(whole + items)
+
+    # --------------------------------------------------------------- decorators
+    def fx_decorate(self, lines, one, tuple_ret, p, list_arg=False):
+        """Maybe put decorators (module-level, functools.wraps) on a function:
+        ``one``: it takes one positional argument (a list if ``list_arg``)."""
+        if not self.chance(p):
+            return lines
+        fits = [k for k, (kind, changes, _) in DECORATORS.items()
+                if (kind != "one" or one) and not (changes and tuple_ret)
+                and not (k == "doubled_arg" and list_arg)]
+        weights = [{"one": 4, "star": 2, "factory": 2, "plain": 1}[DECORATORS[k][0]] for k in fits]
+        decos = []
+        for _ in range(2 if self.chance(0.2) else 1):
+            k = self.pick(fits, weights)
+            if k not in self.decos_used:
+                self.decos_used.append(k)
+            decos.append(f"@{k}({self.pos_const(0.5, 1.5)})" if DECORATORS[k][0] == "factory" else f"@{k}")
+        return decos + lines
+
+
+# name -> (kind, changes the value, source).  kind: "star" wraps any signature
+# (*args, **kwargs), "one" a single positional argument, "factory" takes a
+# parameter, "plain" is built without functools.wraps.
+DECORATORS = {
+    "scale2": ("star", True, """def scale2(fn):
+    @functools.wraps(fn)
+    def w(*args, **kwargs):
+        return 2.0 * fn(*args, **kwargs)
+    return w"""),
+    "times3": ("one", True, """def times3(fn):
+    @functools.wraps(fn)
+    def w(x):
+        return fn(x) * 3.0
+    return w"""),
+    "shift": ("star", True, """def shift(fn):
+    @functools.wraps(fn)
+    def w(*args, **kwargs):
+        return fn(*args, **kwargs) + 0.5
+    return w"""),
+    "squared": ("star", True, """def squared(fn):
+    @functools.wraps(fn)
+    def w(*args, **kwargs):
+        r = fn(*args, **kwargs)
+        return r * r
+    return w"""),
+    "doubled_arg": ("one", True, """def doubled_arg(fn):
+    @functools.wraps(fn)
+    def w(x):
+        return fn(2.0 * x)
+    return w"""),
+    "ident": ("star", False, """def ident(fn):
+    @functools.wraps(fn)
+    def w(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return w"""),
+    "ident1": ("one", False, """def ident1(fn):
+    @functools.wraps(fn)
+    def w(x):
+        return fn(x)
+    return w"""),
+    "scaled": ("factory", True, """def scaled(k):
+    def deco(fn):
+        @functools.wraps(fn)
+        def w(*args, **kwargs):
+            return k * fn(*args, **kwargs)
+        return w
+    return deco"""),
+    "halved": ("plain", True, """def halved(fn):
+    def w(*args, **kwargs):
+        return 0.5 * fn(*args, **kwargs)
+    return w"""),
+}
+
 
 def _has_var(text):
     return re.search(r"(?<![\w.])(?!np\b)[A-Za-z_]\w*", text) is not None
@@ -1069,6 +1634,10 @@ def _has_var(text):
 
 def _tup(s):
     return len(s) == 2 and s[0] == "tuple"
+
+
+def _islist(s):
+    return len(s) == 3 and s[0] == "list"
 
 
 def _is_number(s):

@@ -6,11 +6,13 @@
 * ``OK``       gradient, value, types and shapes all agree;
 * ``WRONG``    a silently wrong result (gradient beyond rtol 1e-5 / atol 1e-7
                times the scale of the problem, value, gradient dtype/shape,
-               non-finite gradient, a modified argument);
+               non-finite gradient, a modified argument, arrays inside a list
+               argument included);
 * ``CRASH``    any exception other than ``diffc.DiffcError`` (build or call),
                or a build/call that does not finish in time;
 * ``REFUSED``  a ``DiffcError`` (not a failure; counted by message kind);
-* ``INVALID``  the generator's fault (the primal raised, or the generator did);
+* ``INVALID``  the generator's fault (the primal raised, or the generator did,
+               or the program modifies its own arguments);
 * ``REJECT``   the sample is not a fair finite-difference test (a comparison,
                max/min or abs too close to its switching point, a branch that
                flips under the FD step, overflow, FD unstable between eps=1e-5
@@ -20,7 +22,15 @@ Smoothness is checked by running an *instrumented* copy of the program (an
 AST rewrite of the same source): every comparison, ``np.maximum``/``minimum``,
 ``max``/``min``, ``abs`` and ``max``/``min`` reduction records its margin
 and its decision; the decisions must be identical at the point and at every
-FD evaluation, and margins must exceed ``MARGIN`` (relative).
+FD evaluation, and margins must exceed ``MARGIN`` (relative).  ``np.clip``
+(also with ``out=``) records its decisions against both bounds, and sorting
+(``y.sort()``, ``np.sort``) the permutation and the gaps between neighbours.
+
+Arguments may be floats, float64 arrays, or lists of either (a list argument
+gets its finite differences item by item; its gradient is compared as the
+float64 array of shape ``np.shape(arg)`` diffc documents, or item by item
+for a list of differently shaped items).  Every call (primal, FD, diffc) gets
+fresh copies of the arguments, arrays inside lists included.
 """
 import ast
 import importlib.util
@@ -175,6 +185,12 @@ class Instrument(ast.NodeTransformer):
             return self._hook("red", [ast.Constant(a.lstrip("a")), f] + node.args, node.keywords)
         if isinstance(f, ast.Attribute) and a is None and f.attr in ("max", "min"):
             return self._hook("redm", [ast.Constant(f.attr), f.value] + node.args, node.keywords)
+        if a == "clip" and len(node.args) >= 3:
+            return self._hook("clipf", [f] + node.args, node.keywords)
+        if a == "sort" and node.args:
+            return self._hook("sortf", [f] + node.args, node.keywords)
+        if isinstance(f, ast.Attribute) and a is None and f.attr == "sort":
+            return self._hook("sortm", [f.value] + node.args, node.keywords)
         return node
 
 
@@ -287,32 +303,103 @@ class Tracer:
         self._red(site, which, obj, args, kw)
         return res
 
+    def clipf(self, site, fn, a, lo, hi, *args, **kw):
+        a0 = np.array(a, dtype=np.float64)      # before the call: out= may be a
+        for bound in (lo, hi):
+            if bound is not None:
+                self._gap(a0, bound)
+        self.sig.append((site, _key(a0 >= (-np.inf if lo is None else lo))))
+        self.sig.append((site, _key(a0 <= (np.inf if hi is None else hi))))
+        return fn(a, lo, hi, *args, **kw)
+
+    def _sorted(self, site, a, axis):
+        a = np.array(a, dtype=np.float64)
+        if a.ndim == 0 or a.size <= 1:
+            return
+        if axis is None:
+            a, axis = a.reshape(-1), -1
+        order = np.argsort(a, axis=axis, kind="stable")
+        s = np.moveaxis(np.sort(a, axis=axis), axis, -1)
+        gaps = s[..., 1:] - s[..., :-1]
+        scale = np.maximum(1.0, np.maximum(np.abs(s[..., 1:]), np.abs(s[..., :-1])))
+        rel = (gaps / scale)[gaps > 0]
+        if rel.size:
+            self.margin = min(self.margin, float(rel.min()))
+        self.sig.append((site, _key(order)))
+
+    def sortm(self, site, obj, *args, **kw):
+        self._sorted(site, obj, kw.get("axis", args[0] if args else -1))
+        return obj.sort(*args, **kw)
+
+    def sortf(self, site, fn, a, *args, **kw):
+        self._sorted(site, a, kw.get("axis", args[0] if args else -1))
+        return fn(a, *args, **kw)
+
 
 # --------------------------------------------------------------- helpers
+def _copy(a):
+    if isinstance(a, np.ndarray):
+        return a.copy()
+    if isinstance(a, list):
+        return [_copy(x) for x in a]
+    return a
+
+
 def copy_args(args):
-    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    """Fresh copies: arrays, and lists (with the arrays they hold)."""
+    return tuple(_copy(a) for a in args)
+
+
+def _same(x, y):
+    if isinstance(x, np.ndarray):
+        return (isinstance(y, np.ndarray) and x.dtype == y.dtype and x.shape == y.shape
+                and np.array_equal(x, y))
+    if isinstance(x, list):
+        return isinstance(y, list) and len(x) == len(y) and all(_same(a, b) for a, b in zip(x, y))
+    return type(x) is type(y) and x == y
+
+
+def _read_only(args):
+    """The arrays (also inside lists) made read-only: a write into one raises,
+    even one that leaves the values as they were (``np.add.at`` ignores the
+    flag: comparing the values afterwards catches that one)."""
+    for a in args:
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
+        elif isinstance(a, list):
+            _read_only(a)
+    return args
 
 
 def same_args(a, b):
-    for x, y in zip(a, b):
-        if isinstance(x, np.ndarray):
-            if not (isinstance(y, np.ndarray) and x.dtype == y.dtype and x.shape == y.shape
-                    and np.array_equal(x, y)):
-                return False
-        elif type(x) is not type(y) or x != y:
-            return False
-    return True
+    return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
 
 
-_NAME_RE = re.compile(r"\b(?:[vxrhktiabcdq]\d*|scale|n|f)\b")
+def _regular(x):
+    """A list whose items all have one shape (so np.shape(x) is defined)."""
+    return len({np.shape(i) for i in x}) <= 1
+
+
+def _flat(g):
+    """All numbers of a gradient (array, float, or list of them) as a 1-D array."""
+    if isinstance(g, (list, tuple)):
+        parts = [_flat(i) for i in g]
+        return np.concatenate(parts) if parts else np.zeros(0)
+    return np.ravel(np.asarray(g, dtype=np.float64))
+
+
+_NAME_RE = re.compile(r"\b(?:[vxrhktiabcdq]\d*|ls\d+|scale|n|f)\b")
 
 
 def norm_msg(msg):
     """A message with variable names, numbers and paths abstracted (a 'kind')."""
     msg = msg.strip().splitlines()[0] if msg.strip() else ""
     msg = re.sub(r"/[^\s:]*\.py(:\d+)*(:\d+)?", "<file>", msg)
+    msg = re.sub(r"`([\w.]+)\([^`]+\)`", r"`\1(...)`", msg)     # `np.put(y, [0, 2], e)` -> `np.put(...)`
     msg = re.sub(r"\bfz_\d+_\d+\b", "M", msg)
-    msg = re.sub(r"\b[vxrhktiq]\d+\b", "V", msg)
+    msg = re.sub(r"\b(?:[vxrhktiq]|ls)\d+\b", "V", msg)
+    msg = re.sub(r"(?<=`)[a-eq](?=[`. \[])|(?<=argument )[a-eq]\b", "V", msg)   # helper parameters
+    msg = re.sub(r"`(?!f`|w`)-?\w+`", "`V`", msg)        # names (the compiler's temporaries too)
     msg = re.sub(r"(?<=_)([vxrhktiq])\d+\b", r"\1N", msg)
     msg = re.sub(r"\b([vxrhktiq])\d+(?=_)", r"\1N", msg)
     msg = re.sub(r"\b\d+(\.\d+)?\b", "N", msg)
@@ -401,7 +488,9 @@ def fd_grads(loaded, args, wrt, base_sig):
         x = args[i]
         out = []
         for eps in (EPS1, EPS2):
-            if isinstance(x, np.ndarray):
+            if isinstance(x, list):
+                g = _fd_list(loaded, args, i, eps, base_sig)
+            elif isinstance(x, np.ndarray):
                 g = np.zeros(x.shape)
                 for k in np.ndindex(*x.shape):
                     vals = []
@@ -423,6 +512,32 @@ def fd_grads(loaded, args, wrt, base_sig):
         g5.append(out[0])
         g6.append(out[1])
     return g5, g6
+
+
+def _fd_list(loaded, args, i, eps, base_sig):
+    """Central differences w.r.t. each number in the list args[i]: the float64
+    array of shape np.shape(args[i]), or a list for differently shaped items."""
+    x = args[i]
+    items = []
+    for j, item in enumerate(x):
+        g = np.zeros(np.shape(item))
+        for k in np.ndindex(*np.shape(item)):
+            vals = []
+            for sgn in (1, -1):
+                a = list(args)
+                xs = list(x)
+                if isinstance(item, np.ndarray):
+                    xs[j] = item.copy()
+                    xs[j][k] += sgn * eps
+                else:
+                    xs[j] = item + sgn * eps
+                a[i] = xs
+                vals.append(_fd_eval(loaded, a, base_sig))
+            g[k] = (vals[0] - vals[1]) / (2 * eps)
+        items.append(g if isinstance(item, np.ndarray) else float(g))
+    if _regular(x):
+        return np.array(items, dtype=np.float64).reshape(np.shape(x))
+    return items
 
 
 class _Reject(Exception):
@@ -474,10 +589,20 @@ def validate(prog, loaded, lazy_fd=False):
         return Outcome("REJECT", "output huge or non-finite")
     if not maxabs <= MAX_INTERMEDIATE:
         return Outcome("REJECT", "huge intermediate value (cancellation risk)")
-    with np.errstate(all="ignore"):
-        v_plain = loaded.f(*copy_args(args))
+    plain_args = _read_only(copy_args(args))
+    try:
+        with np.errstate(all="ignore"):
+            v_plain = loaded.f(*plain_args)
+    except ValueError as e:
+        if "read-only" not in str(e):
+            raise
+        return Outcome("INVALID", "the program modifies its arguments",
+                       "".join(traceback.format_exception(type(e), e, e.__traceback__))[-2000:])
     if _scalar(v_plain) != fv and not (fv != fv):
         return Outcome("INVALID", "instrumented value differs from plain value")
+    if not same_args(plain_args, args):
+        return Outcome("INVALID", "the program modifies its arguments",
+                       f"before {args!r}\nafter {plain_args!r}")
 
     def fd():
         with time_limit(PRIMAL_TIMEOUT):
@@ -498,12 +623,12 @@ def _fd_check(prog, loaded, fv, sig, margin):
         g5, g6 = fd_grads(loaded, args, prog.wrt, sig)
     except _Reject as e:
         return Outcome("REJECT", str(e))
-    big = max([float(np.max(np.abs(g))) if np.size(g) else 0.0 for g in g5] + [0.0])
+    big = max([float(np.max(np.abs(_flat(g)))) if _flat(g).size else 0.0 for g in g5] + [0.0])
     if not math.isfinite(big) or big > 1e5:
         return Outcome("REJECT", "FD gradient huge")
     scale = max(1.0, abs(fv), big)
     for a, b in zip(g5, g6):
-        if not _close(a, b, scale, rtol=1e-4, atol=1e-6):
+        if not _close(_flat(a), _flat(b), scale, rtol=1e-4, atol=1e-6):
             return Outcome("REJECT", "FD unstable between eps=1e-5 and 1e-6")
     return g5, g6, scale
 
@@ -569,6 +694,8 @@ def check_grads(prog, loaded, value, fd):
 
 def _check_one(prog, pos, arg, g, r5, r6, scale, note=""):
     name = f"x{pos}"
+    if isinstance(arg, list):
+        return _check_list(name, arg, g, r5, r6, scale, note)
     if isinstance(arg, float):
         if type(g) is not float:
             return Outcome("WRONG", "gradient type" + note,
@@ -586,6 +713,43 @@ def _check_one(prog, pos, arg, g, r5, r6, scale, note=""):
         return Outcome("WRONG", "gradient mismatch" + note,
                        f"d/d{name}: expected (FD) {_fmt(r5)}\n        actual (diffc) {_fmt(g)}")
     return None
+
+
+def _check_list(name, arg, g, r5, r6, scale, note):
+    """The gradient of a list argument: the float64 array of shape np.shape(arg)
+    (docs/supported.md, section 4), or for differently shaped items a list of
+    their gradients (float for a float item, array of its shape for an array)."""
+    if _regular(arg):
+        if not isinstance(g, np.ndarray) or g.dtype != np.float64 or g.shape != np.shape(arg):
+            return Outcome("WRONG", "gradient type/shape (list argument)" + note,
+                           f"{name} is a list of {len(arg)} items of shape {np.shape(arg[0]) if arg else ()}; "
+                           f"its gradient is {type(g).__name__} {getattr(g, 'dtype', '')} {_shape_of(g)}")
+    else:
+        ok = isinstance(g, list) and len(g) == len(arg)
+        for a, gi in zip(arg, g if ok else []):
+            if isinstance(a, np.ndarray):
+                ok = ok and isinstance(gi, np.ndarray) and gi.dtype == np.float64 and gi.shape == a.shape
+            else:
+                ok = ok and type(gi) is float
+        if not ok:
+            return Outcome("WRONG", "gradient type/shape (list argument)" + note,
+                           f"{name} is a list of items of shapes {[np.shape(a) for a in arg]}; "
+                           f"its gradient is {type(g).__name__} {_shape_of(g)}")
+    ga, f5, f6 = _flat(g), _flat(r5), _flat(r6)
+    if not np.all(np.isfinite(ga)):
+        return Outcome("WRONG", "non-finite gradient" + note,
+                       f"d/d{name}: expected {_fmt(r5)}\n        actual   {_fmt(g)}")
+    if not (_close(ga, f5, scale) or _close(ga, f6, scale)):
+        return Outcome("WRONG", "gradient mismatch" + note,
+                       f"d/d{name}: expected (FD) {_fmt(r5)}\n        actual (diffc) {_fmt(g)}")
+    return None
+
+
+def _shape_of(g):
+    try:
+        return np.shape(g)
+    except ValueError:
+        return [np.shape(i) for i in g]
 
 
 def evaluate(prog, lazy_fd=False):
@@ -615,7 +779,8 @@ def evaluate(prog, lazy_fd=False):
 
 
 def run_seed(seed, config=None):
-    """Draw samples for ``seed`` until one is a fair test, and check it."""
+    """Draw samples for ``seed`` until one is a fair test, and check it
+    (programs of ``config``: None for gen.Config)."""
     t0 = time.time()
     rejects = {}
     kw = {} if config is None else {"config": config}

@@ -9,15 +9,16 @@ from .shrink import regression_test, shrink
 FAILING = ("WRONG", "CRASH", "INVALID")
 
 
-def _run(seed):
-    o = run_seed(seed)
+def _run(task):
+    seed, config = task if isinstance(task, tuple) else (task, None)
+    o = run_seed(seed, config)
     o.seed = seed
     return o
 
 
 def _shrink(args):
-    seed, seconds = args
-    o = run_seed(seed)
+    seed, seconds, config = args if len(args) == 3 else args + (None,)
+    o = run_seed(seed, config)
     o.seed = seed
     if o.cls not in ("WRONG", "CRASH"):
         return seed, o, None
@@ -32,28 +33,29 @@ def _pool(jobs):
     return ctx.Pool(jobs, initializer=setup_worker, maxtasksperchild=200)
 
 
-def run_many(seeds, jobs=1, progress=None):
-    """Outcomes of all seeds (in seed order)."""
+def run_many(seeds, jobs=1, progress=None, config=None):
+    """Outcomes of all seeds (in seed order); ``config`` a gen.Config class
+    (None: the default programs)."""
     seeds = list(seeds)
     out = {}
     if jobs <= 1:
         setup_worker()
         for s in seeds:
-            out[s] = _run(s)
+            out[s] = _run((s, config))
             if progress:
                 progress(len(out), len(seeds))
     else:
         with _pool(jobs) as pool:
-            for o in pool.imap_unordered(_run, seeds, chunksize=4):
+            for o in pool.imap_unordered(_run, [(s, config) for s in seeds], chunksize=4):
                 out[o.seed] = o
                 if progress:
                     progress(len(out), len(seeds))
     return [out[s] for s in seeds]
 
 
-def shrink_many(seeds, jobs=1, seconds=60.0):
+def shrink_many(seeds, jobs=1, seconds=60.0, config=None):
     """{seed: (original outcome, shrunk outcome)}."""
-    tasks = [(s, seconds) for s in seeds]
+    tasks = [(s, seconds, config) for s in seeds]
     res = {}
     if jobs <= 1 or len(tasks) <= 1:
         setup_worker()
@@ -105,10 +107,17 @@ class Summary:
         return "\n".join(lines)
 
 
-def failure_report(seed, original, shrunk):
+def cli_flags(config):
+    """The `python -m tests.fuzz` flags selecting ``config``."""
+    return "--effects " if config is not None and getattr(config, "effects", False) else ""
+
+
+def failure_report(seed, original, shrunk, config=None):
     o = shrunk or original
     head = f"### seed {seed}: {o.cls}: {o.kind}"
     parts = [head]
+    if config is not None:
+        parts.append(f"(reproduce: python -m tests.fuzz {cli_flags(config)}--seeds {seed} --shrink)")
     if shrunk is not None:
         parts.append(f"(shrunk in {getattr(shrunk, 'shrink_seconds', 0):.0f}s, "
                      f"{getattr(shrunk, 'shrink_evals', 0)} evaluations)")
@@ -121,3 +130,37 @@ def failure_report(seed, original, shrunk):
         parts.append("\n".join(o.msg.strip().splitlines()[-8:]))
         parts.append("```")
     return "\n".join(parts)
+
+
+def check_slice(seeds, jobs=1, config=None, shrink_first=8, shrink_seconds=20.0):
+    """Run a fixed slice of seeds as a test: returns (summary, report), report
+    None when no program is WRONG or CRASH, fewer than 3% are not checked and
+    at most 2% INVALID; otherwise the text to fail with (every failing seed,
+    the first failure of each kind shrunk to a regression test)."""
+    t0 = time.time()
+    seeds = list(seeds)
+    outcomes = run_many(seeds, jobs=jobs, config=config)
+    summary = Summary(outcomes, time.time() - t0)
+    checked = sum(1 for o in outcomes if o.cls in ("OK", "WRONG", "CRASH", "REFUSED"))
+    bad = [o for o in outcomes if o.cls in ("WRONG", "CRASH")]
+    invalid = [o for o in outcomes if o.cls == "INVALID"]
+    if checked < 0.97 * len(seeds):
+        return summary, summary.text() + f"\nonly {checked} of {len(seeds)} programs were checked"
+    if not bad and len(invalid) <= 0.02 * len(seeds):
+        return summary, None
+    first = {}
+    for o in bad:
+        first.setdefault((o.cls, o.kind), o.seed)
+    shrunk = shrink_many(list(first.values())[:shrink_first], jobs=jobs, seconds=shrink_seconds, config=config)
+    flags = cli_flags(config)
+    parts = [summary.text(), "", f"{len(bad)} failing seeds: {[o.seed for o in bad]}"]
+    for o in bad:
+        if o.seed in shrunk:
+            parts.append(failure_report(o.seed, *shrunk[o.seed], config=config))
+        else:
+            parts.append(f"### seed {o.seed}: {o.cls}: {o.kind} "
+                         f"(python -m tests.fuzz {flags}--seeds {o.seed} --shrink)")
+    for o in invalid:
+        parts.append(f"### seed {o.seed}: INVALID (generator's fault): {o.kind} "
+                     f"(python -m tests.fuzz {flags}--seeds {o.seed} --show)")
+    return summary, "\n".join(parts)

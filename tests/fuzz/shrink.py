@@ -4,7 +4,7 @@ it as a ready-to-paste pytest regression test.
 Edits (AST level, each re-checked with the full oracle: the candidate must
 still be a fair FD test and give the same (class, kind)):
 
-* drop a helper, drop a statement, drop an unused parameter;
+* drop a helper, drop a statement, drop an unused parameter, drop a decorator;
 * replace ``if``/``for``/``while`` by one of its bodies (a loop by one
   iteration with its target bound to the first element), drop ``else``;
 * shrink integer constants (trip counts), simplify float constants;
@@ -15,6 +15,7 @@ still be a fair FD test and give the same (class, kind)):
 """
 import ast
 import copy
+import re
 import time
 
 import numpy as np
@@ -151,8 +152,8 @@ class Shrinker:
             oracle.PRIMAL_TIMEOUT = old
 
     def _run(self):
-        passes = [self.p_args, self.p_helpers, self.p_chunks, self.p_stmts, self.p_compound, self.p_inline,
-                  self.p_params, self.p_ints, self.p_exprs, self.p_consts, self.p_round]
+        passes = [self.p_args, self.p_helpers, self.p_decorators, self.p_chunks, self.p_stmts, self.p_compound,
+                  self.p_inline, self.p_params, self.p_ints, self.p_exprs, self.p_consts, self.p_round]
         progress = True
         while progress and self.budget():
             progress = False
@@ -207,6 +208,17 @@ class Shrinker:
                 prog = self.with_source(t)
                 if self.try_prog(prog):
                     return True
+        return False
+
+    def p_decorators(self):
+        tree = ast.parse(self.best.source)
+        for i, node in enumerate(tree.body):
+            if isinstance(node, ast.FunctionDef):
+                for k in range(len(node.decorator_list)):
+                    t = ast.parse(self.best.source)
+                    del t.body[i].decorator_list[k]
+                    if self.try_prog(self.with_source(t)):
+                        return True
         return False
 
     def p_chunks(self):
@@ -433,8 +445,7 @@ class Shrinker:
     def p_round(self):
         b = self.best
         for digits in (1, 2, 3):
-            args = tuple(np.round(a, digits) if isinstance(a, np.ndarray)
-                         else (round(a, digits) if isinstance(a, float) else a) for a in b.args)
+            args = tuple(_round(a, digits) for a in b.args)
             if repr(args) == repr(b.args):
                 continue
             if self.try_prog(Program(b.seed, b.source, args, b.wrt, b.fname, b.extra_wrt)):
@@ -461,7 +472,7 @@ class Shrinker:
                 return False
             local = {n.id for n in ast.walk(h) if isinstance(n, ast.Name)} | \
                 {a.arg for a in h.args.args + h.args.kwonlyargs}
-            local -= {"np"} | set(helpers)
+            local -= {"np"} | set(helpers) | _module_names(tree)
             pre = f"{h.name}_"
             mapping = {v: pre + v for v in local}
             pos = [a.arg for a in h.args.args]
@@ -487,6 +498,25 @@ class Shrinker:
         return self._edits(make)
 
 
+def _round(a, digits):
+    if isinstance(a, np.ndarray):
+        return np.round(a, digits)
+    if isinstance(a, list):
+        return [_round(x, digits) for x in a]
+    return round(a, digits) if isinstance(a, float) else a
+
+
+def _module_names(tree):
+    """Names bound at module level: imports and functions (decorators too)."""
+    names = set()
+    for n in tree.body:
+        if isinstance(n, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in n.names}
+        elif isinstance(n, ast.FunctionDef):
+            names.add(n.name)
+    return names
+
+
 def shrink(outcome, max_seconds=90.0, max_evals=3000):
     """Shrink a WRONG/CRASH outcome; returns the shrunk Outcome (program in .program)."""
     if outcome.program is None:
@@ -501,7 +531,53 @@ def shrink(outcome, max_seconds=90.0, max_evals=3000):
 def _arg_repr(a):
     if isinstance(a, np.ndarray):
         return f"np.array({a.tolist()!r})"
+    if isinstance(a, list):
+        return "[" + ", ".join(_arg_repr(x) for x in a) + "]"
     return repr(a)
+
+
+_FD_PLAIN = [
+    "def _fuzz_fd(f, args, i, eps=1e-6):",
+    "    \"\"\"Central differences of f w.r.t. args[i] (float64).\"\"\"",
+    "    x = args[i]",
+    "    if not isinstance(x, np.ndarray):",
+    "        a, b = list(args), list(args)",
+    "        a[i], b[i] = x + eps, x - eps",
+    "        return (f(*a) - f(*b)) / (2 * eps)",
+    "    g = np.zeros(x.shape)",
+    "    for k in np.ndindex(*x.shape):",
+    "        a, b = list(args), list(args)",
+    "        a[i], b[i] = x.copy(), x.copy()",
+    "        a[i][k] += eps",
+    "        b[i][k] -= eps",
+    "        g[k] = (f(*a) - f(*b)) / (2 * eps)",
+    "    return g",
+]
+
+_FD_LISTS = [
+    "def _fuzz_fd(f, args, i, eps=1e-6):",
+    "    \"\"\"Central differences of f w.r.t. args[i]: a float, an array, or a list of",
+    "    floats/arrays (then a list of their gradients).\"\"\"",
+    "    x = args[i]",
+    "    items = x if isinstance(x, list) else [x]",
+    "    out = []",
+    "    for j, item in enumerate(items):",
+    "        g = np.zeros(np.shape(item))",
+    "        for k in np.ndindex(*np.shape(item)):",
+    "            vals = []",
+    "            for step in (eps, -eps):",
+    "                new = [t.copy() if isinstance(t, np.ndarray) else t for t in items]",
+    "                if isinstance(item, np.ndarray):",
+    "                    new[j][k] += step",
+    "                else:",
+    "                    new[j] = item + step",
+    "                a = list(args)",
+    "                a[i] = new if isinstance(x, list) else new[0]",
+    "                vals.append(f(*a))",
+    "            g[k] = (vals[0] - vals[1]) / (2 * eps)",
+    "        out.append(g if isinstance(item, np.ndarray) else float(g))",
+    "    return out if isinstance(x, list) else out[0]",
+]
 
 
 def regression_test(outcome, seed=None, original=None):
@@ -531,21 +607,7 @@ def regression_test(outcome, seed=None, original=None):
         fn_src,
         "",
         "",
-        "def _fuzz_fd(f, args, i, eps=1e-6):",
-        "    \"\"\"Central differences of f w.r.t. args[i] (float64).\"\"\"",
-        "    x = args[i]",
-        "    if not isinstance(x, np.ndarray):",
-        "        a, b = list(args), list(args)",
-        "        a[i], b[i] = x + eps, x - eps",
-        "        return (f(*a) - f(*b)) / (2 * eps)",
-        "    g = np.zeros(x.shape)",
-        "    for k in np.ndindex(*x.shape):",
-        "        a, b = list(args), list(args)",
-        "        a[i], b[i] = x.copy(), x.copy()",
-        "        a[i][k] += eps",
-        "        b[i][k] -= eps",
-        "        g[k] = (f(*a) - f(*b)) / (2 * eps)",
-        "    return g",
+    ] + (_FD_LISTS if any(isinstance(a, list) for a in prog.args) else _FD_PLAIN) + [
         "",
         "",
         f"def test_fuzz_seed_{tag}():",
@@ -568,9 +630,12 @@ def regression_test(outcome, seed=None, original=None):
             "        assert np.shape(g) == np.shape(args[i])",
             "        np.testing.assert_allclose(g, expected, rtol=1e-5, atol=1e-7)",
         ]
-    if outcome.detail:
-        lines += ["    # fuzz oracle said:"] + ["    # " + ln for ln in outcome.detail.splitlines()]
+    said = outcome.detail or (outcome.msg if outcome.cls == "WRONG" else "")   # WRONG: expected/actual
+    if said:
+        lines += ["    # fuzz oracle said:"] + ["    # " + ln for ln in said.splitlines()]
     if outcome.cls == "CRASH" and outcome.msg:
-        tail = [ln for ln in outcome.msg.strip().splitlines() if ln.strip()][-1]
+        lines_ = [ln for ln in outcome.msg.strip().splitlines() if ln.strip()]
+        errs = [ln for ln in lines_ if re.match(r"^[\w.]+(Error|Exception|Interrupt)\b", ln)]
+        tail = (errs or lines_)[-1]         # the exception line (diffc may append notes after it)
         lines += [f"    # currently raises: {tail[:200]}"]
     return "\n".join(lines) + "\n"
