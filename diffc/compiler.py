@@ -22,7 +22,7 @@ import os
 from .ad.record import none_inits, record
 from .ad.forward import Forward, tangent_params
 from .ad.reverse import ZERO, Reverse
-from .backend import runtime
+from .backend import checks
 from .backend.emit import function_src, signature_src
 from .backend.namespace import Namespace
 from .backend.sourcemap import register_module, release_module
@@ -207,7 +207,7 @@ class ModuleBuilder:
                               for p in fn_ir_params)
         value, saved = names.fresh("value"), names.fresh("saved")
         adj = {p: names.fresh("d" + p) for p in spec.params}
-        fin = self.ns.bind("finalize", runtime.finalize)
+        fin = self.ns.bind("finalize", checks.finalize)
         finals = [f"{fin}({adj[p]}, {p})" for p in wrt]
         name_of = {"grad": f"d{fn.__name__}", "value_and_grad": f"{fn.__name__}_value_and_grad",
                    "vjp": f"{fn.__name__}_vjp"}
@@ -217,12 +217,12 @@ class ModuleBuilder:
             [f"    {value}, {saved} = {fwd}({call_args})"]
         if kind == "vjp":
             ct = names.fresh("cotangent")
-            chk = self.ns.bind("check_cotangent", runtime.check_cotangent)
+            chk = self.ns.bind("check_cotangent", checks.check_cotangent)
             sig = f"{ct}, {sig}" if sig else ct
             lines.append(f"    {chk}({ct}, {value}, {fn.__name__!r})")
             seed = ct
         else:
-            chk = self.ns.bind("check_scalar_output", runtime.check_scalar_output)
+            chk = self.ns.bind("check_scalar_output", checks.check_scalar_output)
             lines.append(f"    {chk}({value}, {fn.__name__!r})")
             seed = "1.0"
         lines.append(f"    {', '.join(adj[p] for p in spec.params)} = {bwd}({saved}, {seed})")
@@ -245,7 +245,7 @@ class ModuleBuilder:
         """The wrapper's first line: refuse arguments diffc cannot differentiate through."""
         if not params:
             return []
-        chk = self.ns.bind("check_args", runtime.check_args)
+        chk = self.ns.bind("check_args", checks.check_args)
         items = ", ".join(params) + ("," if len(params) == 1 else "")
         wrt_src = ", ".join(map(repr, wrt)) + ("," if len(wrt) == 1 else "")
         names_src = ", ".join(map(repr, params)) + ("," if len(params) == 1 else "")
@@ -270,15 +270,15 @@ class ModuleBuilder:
         sig = spec.signature
         if kind == "derivative":
             (p,) = wrt
-            unit = self.ns.bind("unit_tangent", runtime.unit_tangent)
+            unit = self.ns.bind("unit_tangent", checks.unit_tangent)
             lines.append(f"    {kw[p]} = {unit}({p}, {p!r}, {fname})")
         else:
             tangent = names.fresh("tangent")
             sig = f"{sig}, {tangent}=None" if sig else f"{tangent}=None"
-            chk = self.ns.bind("check_tangent", runtime.check_tangent)
+            chk = self.ns.bind("check_tangent", checks.check_tangent)
             if as_tuple:
                 t_items = [names.fresh(f"tangent_{p}") for p in wrt]
-                tuple_chk = self.ns.bind("check_tangent_tuple", runtime.check_tangent_tuple)
+                tuple_chk = self.ns.bind("check_tangent_tuple", checks.check_tangent_tuple)
                 lines.append(f"    {', '.join(t_items)}{',' if len(wrt) == 1 else ''} = "
                              f"{tuple_chk}({tangent}, {len(wrt)}, {fname})")
             else:
@@ -294,8 +294,8 @@ class ModuleBuilder:
         if kind == "direction":
             lines.append(f"    return {out}")
         elif kind == "derivative":
-            scalar = self.ns.bind("check_scalar_output", runtime.check_scalar_output)
-            fin = self.ns.bind("finalize", runtime.finalize)
+            scalar = self.ns.bind("check_scalar_output", checks.check_scalar_output)
+            fin = self.ns.bind("finalize", checks.finalize)
             lines.append(f"    {scalar}({value}, {fname})")
             lines.append(f"    return {fin}({out}, {wrt[0]})")
         wname = self.ns.bind({"jvp": f"{fn.__name__}_jvp", "direction": f"{fn.__name__}_dir",

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
+from diffc.backend import checks
 from diffc.backend import runtime as rt
 from diffc.errors import DiffcError
 
@@ -498,13 +499,13 @@ def test_power_zeros():
 def test_finalize_python_scalars():
     for x in (1.0, 2, True):
         for g in (0.0, 3.0, np.float64(3.0), np.array(3.0), np.float32(3.0), 3):
-            r = rt.finalize(g, x)
+            r = checks.finalize(g, x)
             assert type(r) is float
             assert r == (0.0 if isinstance(g, float) and g == 0.0 else 3.0)
     with pytest.raises(DiffcError):
-        rt.finalize(np.ones(3), 1.0)
+        checks.finalize(np.ones(3), 1.0)
     with pytest.raises(DiffcError):
-        rt.finalize(np.ones(1), 1.0)
+        checks.finalize(np.ones(1), 1.0)
 
 
 @pytest.mark.parametrize("xdtype,outdtype", [
@@ -524,7 +525,7 @@ def test_finalize_arrays(xdtype, outdtype, gkind):
         "complex": (full + 1j, full + (1j if np.dtype(outdtype).kind == "c" else 0)),
     }[gkind]
     before = snapshot([g, x])
-    r = rt.finalize(g, x)
+    r = checks.finalize(g, x)
     assert_unchanged(before, [g, x])
     assert isinstance(r, np.ndarray) and r.shape == x.shape and r.dtype == outdtype
     assert r.flags.writeable and not np.shares_memory(r, x)
@@ -538,34 +539,34 @@ def test_finalize_arrays(xdtype, outdtype, gkind):
 def test_finalize_refuses_complex(g, x):
     """The rules assume real numbers: complex values give an error, not a dropped imaginary part."""
     with pytest.raises(DiffcError):
-        rt.finalize(g, x)
+        checks.finalize(g, x)
 
 
 def test_finalize_misc():
     # numpy scalars keep their floating type; integer numpy scalars become float64
-    r = rt.finalize(2.0, np.float32(1.0))
+    r = checks.finalize(2.0, np.float32(1.0))
     assert type(r) is np.float32 and r == 2.0
-    r = rt.finalize(np.array(2.0), np.float64(1.0))
+    r = checks.finalize(np.array(2.0), np.float64(1.0))
     assert type(r) is np.float64
-    assert type(rt.finalize(2.0, np.int64(1))) is np.float64
+    assert type(checks.finalize(2.0, np.int64(1))) is np.float64
     # 0-d arrays stay 0-d arrays
-    r = rt.finalize(3.0, np.array(1.0, np.float32))
+    r = checks.finalize(3.0, np.array(1.0, np.float32))
     assert isinstance(r, np.ndarray) and r.shape == () and r.dtype == np.float32
     # lists/tuples give float64 arrays of their shape
-    r = rt.finalize(0.0, [1, 2, 3])
+    r = checks.finalize(0.0, [1, 2, 3])
     assert r.dtype == np.float64 and r.shape == (3,) and not r.any()
-    r = rt.finalize(np.ones((2, 2)), ([1.0, 2.0], [3.0, 4.0]))
+    r = checks.finalize(np.ones((2, 2)), ([1.0, 2.0], [3.0, 4.0]))
     assert r.dtype == np.float64 and r.shape == (2, 2)
-    r = rt.finalize(np.ones((2, 2), np.float32), [np.ones(2, np.float32)] * 2)
+    r = checks.finalize(np.ones((2, 2), np.float32), [np.ones(2, np.float32)] * 2)
     assert r.dtype == np.float64
     # g that is x itself is still copied
     x = np.ones(3)
-    assert rt.finalize(x, x) is not x
+    assert checks.finalize(x, x) is not x
     for bad in (np.ones(4), np.ones((3, 1)), np.ones((1, 3)), np.ones((2, 3))):
         with pytest.raises(DiffcError):
-            rt.finalize(bad, np.ones(3))
+            checks.finalize(bad, np.ones(3))
     with pytest.raises(DiffcError):
-        rt.finalize(np.ones(2), [1.0, 2.0, 3.0])
+        checks.finalize(np.ones(2), [1.0, 2.0, 3.0])
 
 
 # --------------------------------------------------------------------------- check_scalar_output
@@ -573,7 +574,7 @@ def test_finalize_misc():
 @pytest.mark.parametrize("ans", [1.0, 3, True, np.float64(2.0), np.float32(1.0), np.int64(1),
                                  np.array(2.0), np.array(3, np.int32), np.bool_(True)])
 def test_check_scalar_output_ok(ans):
-    assert rt.check_scalar_output(ans, "f") is None
+    assert checks.check_scalar_output(ans, "f") is None
 
 
 @pytest.mark.parametrize("ans,words", [
@@ -585,7 +586,7 @@ def test_check_scalar_output_ok(ans):
 ])
 def test_check_scalar_output_errors(ans, words):
     with pytest.raises(DiffcError) as ei:
-        rt.check_scalar_output(ans, "myfun")
+        checks.check_scalar_output(ans, "myfun")
     msg = str(ei.value)
     for w in words:
         assert w in msg
@@ -609,10 +610,15 @@ def test_python_scalar_fast_paths_return_python_floats():
     assert type(rt.reshape_vjp(1.0, 2.0)) is float
     assert type(rt.prod_vjp(1.0, 2.0, 2.0)) is float
     assert type(rt.minmax_vjp(1.0, 2.0, 2.0)) is float
-    assert type(rt.finalize(1.0, 2.0)) is float
+    assert type(checks.finalize(1.0, 2.0)) is float
 
 
 def test_docstrings():
-    for name in rt.__all__:
-        doc = getattr(rt, name).__doc__
-        assert doc and "\n" not in doc.strip(), name
+    """Every helper generated code calls says what it computes in its first line."""
+    for module in (rt, checks):
+        names = getattr(module, "__all__", None) or [
+            n for n in vars(module) if not n.startswith("_") and callable(getattr(module, n))
+            and getattr(getattr(module, n), "__module__", None) == module.__name__]
+        for name in names:
+            doc = getattr(module, name).__doc__
+            assert doc and doc.strip().splitlines()[0].strip(), name

@@ -22,7 +22,7 @@ lists in place but rebinds numbers; the call is preceded by a run-time check::
 import ast
 import types
 
-from ..backend import runtime
+from ..backend import checks
 from ..errors import UnsupportedError
 from ..frontend.aliasing import _sources
 from ..frontend.callables import signature
@@ -133,7 +133,7 @@ def check_effects(fn_ir, varied, active, namespace):
                 for c in children(s):
                     index(c, loops)
     index(fn_ir.body, ())
-    check = namespace.bind("check_inplace_arg", runtime.check_inplace_arg)
+    check = namespace.bind("check_inplace_arg", checks.check_inplace_arg)
 
     def visit(stmts):
         i = 0

@@ -19,7 +19,7 @@ import ast
 
 import numpy as np
 
-from ..backend import runtime
+from ..backend import checks, runtime
 from ..ir.nodes import Assign, AtomExpr, Attribute, Call, Const, ExprStmt, For, If, Raw, SeqLit, \
     Subscript, Var, While
 from ..ir.visit import atom_reads, children
@@ -68,13 +68,13 @@ def guard_augmented(fn_ir, namespace, user_names, names_gen, helper=False):
     for p in fn_ir.params[1:]:
         union(p, fn_ir.params[0])
     names = seen
-    check = namespace.bind("check_inplace", runtime.check_inplace)
+    check = namespace.bind("check_inplace", checks.check_inplace)
     visible = (names & set(user_names)) | set(fn_ir.params)
     params = set(fn_ir.params) if helper else set()
     shared_whole = {z for z in names
                     if any(n != z and copy_find(n) == copy_find(z) for n in visible)}
     _insert(fn_ir.body, lambda z: sorted(n for n in visible if n != z and find(n) == find(z)),
-            check, params, namespace.bind("check_inplace_param", runtime.check_inplace_param)
+            check, params, namespace.bind("check_inplace_param", checks.check_inplace_param)
             if helper else None, names_gen, namespace.bind("keep_array", runtime.keep_array),
             shared_whole)
 

@@ -22,7 +22,7 @@ from ..errors import NameResolutionError, UnsupportedError
 from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
                         Function, If, MethodRef, Raise, Return, SeqLit, Slice, Subscript,
                         UnaryOp, Var, While, const)
-from ..backend import runtime
+from ..backend import checks
 from .loops import CHECK_SEQUENCE
 from ..backend.guards import MISSING, is_data
 from .templates import assigned_names
@@ -78,7 +78,7 @@ UNSUPPORTED_EXPRS = {
 }
 
 
-RUNTIME_NAMES = {CHECK_SEQUENCE: runtime.check_sequence}
+RUNTIME_NAMES = {CHECK_SEQUENCE: checks.check_sequence}
 
 
 def _sequence_names(fdef):

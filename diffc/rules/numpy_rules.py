@@ -18,13 +18,13 @@ import operator
 
 import numpy as np
 
+from ..backend.checks import check_args, check_tangent, check_tangent_tuple, finalize, unit_tangent
 from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b, matmul_vjp_a,
                                matmul_vjp_b, mean_vjp, minmax_vjp, outer_vjp_a, outer_vjp_b,
                                power_vjp_base,
                                power_vjp_exponent, prod_vjp, ravel_vjp, reshape_vjp, stack_vjp,
                                transpose_vjp, unbroadcast, unreduce, keep_array, broadcast,
-                               zeros_tangent, check_tangent, check_tangent_tuple,
-                               unit_tangent, finalize, check_args)
+                               zeros_tangent)
 from ..ir.nodes import MethodRef
 from ..backend.runtime import Items, div, minmax_weights, ravel_order
 from .registry import alias, defjvp, defnondiff, defvjp

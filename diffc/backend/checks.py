@@ -1,0 +1,285 @@
+"""Checks of the values that cross the API boundary, called by generated wrappers.
+
+The arguments of a derivative (``check_args``: no np.matrix, masked arrays or
+array-likes with arithmetic of their own; numeric ``wrt`` arguments), its tangents
+(``check_tangent``) and cotangents (``check_cotangent``), the scalar output of a
+gradient (``check_scalar_output``), the gradient returned (``finalize``: the
+argument's shape and floating dtype, a fresh array), and the run-time guards of
+in-place updates (``check_inplace*``) and of loops (``check_sequence``).
+"""
+import numpy as np
+
+from ..errors import DiffcError
+from .runtime import Items, _shape, _zero
+
+
+def check_tangent(t, x, param, fname):
+    """The tangent t given for argument ``param`` (value x) of fname, checked to have x's shape."""
+    if isinstance(x, (tuple, list)) and isinstance(t, (tuple, list)) and not _homogeneous(x):
+        if len(t) != len(x):
+            raise DiffcError(f"the tangent for `{param}` of {fname} has {len(t)} items; "
+                             f"`{param}` has {len(x)}")
+        return type(t)(check_tangent(ti, xi, f"{param}[{i}]", fname)
+                       for i, (ti, xi) in enumerate(zip(t, x)))
+    if t is None:
+        raise DiffcError(f"{fname}'s Jacobian-vector product needs a tangent for `{param}` "
+                         "(its last argument)")
+    try:
+        ts = np.shape(t)
+    except ValueError:
+        ts = None
+    if ts != np.shape(x):
+        raise DiffcError(f"the tangent for `{param}` of {fname} has shape {ts}; it must have "
+                         f"the shape of `{param}`, {np.shape(x)}")
+    if np.iscomplexobj(t):
+        raise DiffcError(f"the tangent for `{param}` of {fname} is complex; diffc works with "
+                         "real numbers")
+    if isinstance(t, (list, tuple)):
+        return np.asarray(t, dtype=np.float64)
+    if isinstance(t, (np.ndarray, np.generic)) and t.dtype.kind != "f":
+        return t.astype(np.float64)
+    return t
+
+
+def unit_tangent(x, param, fname):
+    """The tangent 1 for a scalar argument: a derivative with respect to it by forward mode."""
+    if np.size(x) != 1 or isinstance(x, (list, tuple)):
+        raise DiffcError(f"the derivative of {fname} with respect to `{param}` is not a scalar "
+                         f"(`{param}` has shape {np.shape(x)}), so it cannot be differentiated "
+                         "as a gradient again", hint="use diffc.hessian, diffc.hvp or "
+                         "diffc.jacobian for second derivatives with respect to arrays")
+    return np.ones(np.shape(x)) if isinstance(x, (np.ndarray, np.generic)) else 1.0
+
+
+def check_tangent_tuple(t, n, fname):
+    """The tangents given for several arguments: a tuple or list of n of them."""
+    if not isinstance(t, (tuple, list)) or len(t) != n:
+        raise DiffcError(f"the tangent for {fname} must be a tuple of {n} tangents, one per "
+                         "argument in wrt")
+    return tuple(t)
+
+
+def _check_shape(g, shape):
+    """Raise ValueError unless g (of any shape) can be broadcast to exactly `shape`."""
+    gs = np.shape(g)
+    if gs != shape:
+        try:
+            ok = np.broadcast_shapes(gs, shape) == shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise DiffcError(f"the gradient came out with shape {gs} for an argument of shape "
+                             f"{shape}", hint="this happens when lists are added or repeated "
+                             "with + or *, which diffc does not differentiate yet; otherwise it "
+                             "is a diffc bug: please report it")
+
+
+def _homogeneous(x):
+    try:
+        np.shape(x)
+        return True
+    except ValueError:
+        return False
+
+
+def _check_real(g):
+    if np.iscomplexobj(g):
+        raise DiffcError("the computation went through complex values, which diffc's derivative "
+                         "rules do not support yet (they assume real numbers)",
+                         hint="keep intermediate values real")
+
+
+def finalize(g, x):
+    """Turn the accumulated adjoint g into the gradient for argument x (x's shape and dtype, fresh)."""
+    tx = type(x)
+    if tx is float or tx is int or tx is bool:
+        if type(g) is float:
+            return g
+        _check_shape(g, ())
+        _check_real(g)
+        return float(g)
+    if type(g) is Items and isinstance(x, (list, tuple)) and len(g) == len(x):
+        # per-item adjoints (zeros as 0.0): an array for a list of equally shaped items
+        items = [finalize(gi, xi) for gi, xi in zip(g, x)]
+        if _homogeneous(x):
+            return np.array(items, dtype=np.float64).reshape(np.shape(x))
+        return items
+    if isinstance(x, (list, tuple)) and not _homogeneous(x):
+        # differently shaped items: a list of their gradients
+        gs = [0.0] * len(x) if _zero(g) else g
+        if not isinstance(gs, (list, tuple)) or len(gs) != len(x):
+            raise DiffcError(f"cannot shape the gradient of a list of {len(x)} differently shaped "
+                             f"items", hint="pass the items as separate arguments")
+        return [finalize(gi, xi) for gi, xi in zip(gs, x)]
+    if tx is complex or np.iscomplexobj(x):
+        raise DiffcError("diffc differentiates real-valued arguments; this one is complex",
+                         hint="split it into real and imaginary parts")
+    if isinstance(x, (np.ndarray, np.generic)):
+        shape, dt = x.shape, x.dtype
+    else:  # list, tuple, other array-likes
+        shape, dt = np.shape(x), np.dtype(np.float64)
+    if dt.kind not in "fc":
+        dt = np.dtype(np.float64)
+    _check_shape(g, shape)
+    _check_real(g)
+    if isinstance(x, np.generic):
+        return dt.type(g)
+    out = np.empty(shape, dt)
+    out[...] = g  # always a fresh writable array: never aliases x or another input
+    return out
+
+
+_ARRAY_TYPES = (np.ndarray, np.memmap)      # arrays whose arithmetic is NumPy's
+
+
+_ARRAY_PROTOCOLS = ("__array__", "__array_ufunc__", "__array_function__", "__array_priority__",
+                    "__array_interface__")
+
+
+def check_args(values, fname, names, wrt):
+    """Refuse arguments whose arithmetic is not NumPy's (np.matrix, where ``*`` is a matrix
+    product; masked arrays; pandas, sparse or GPU array-likes), and arguments in ``wrt`` that
+    are not numbers, arrays, or lists and tuples of them."""
+    for v, name in zip(values, names):
+        t = type(v)
+        if t is float or t is int or (t is np.ndarray and (v.dtype.kind in "biufc" or
+                                                          name not in wrt)):
+            continue
+        _check_arg(v, name, name in wrt, fname, 0)
+
+
+def _check_arg(v, name, wrt, fname, depth):
+    t = type(v)
+    if isinstance(v, np.ndarray) and t not in _ARRAY_TYPES or \
+            not isinstance(v, (np.ndarray, np.generic)) and \
+            any(hasattr(t, p) for p in _ARRAY_PROTOCOLS):
+        kind = {"matrix": "an np.matrix, where * is a matrix product",
+                "MaskedArray": "a masked array, whose masked entries NumPy skips"}.get(
+                    t.__name__, f"a {t.__module__}.{t.__qualname__}, an array-like whose "
+                                "arithmetic is not NumPy's")
+        raise DiffcError(f"argument `{name}` of {fname} is {kind}; diffc differentiates "
+                         "NumPy arrays", hint=f"pass np.asarray({name}) (and rewrite matrix "
+                         "products with @), or convert it before calling")
+    if isinstance(v, (list, tuple)):
+        if depth < 8:
+            items = v if len(v) <= 64 else (v[0], v[-1])
+            for i, item in enumerate(items):
+                _check_arg(item, f"{name}[{i if len(v) <= 64 else (0, -1)[i]}]", wrt, fname,
+                           depth + 1)
+        return
+    if not wrt:
+        return
+    if isinstance(v, (np.ndarray, np.generic)):
+        if v.dtype.kind in "biufc":
+            return
+        what = f"an array of dtype {v.dtype}"
+    elif isinstance(v, (bool, int, float, complex)):
+        return
+    else:
+        what = f"a {t.__name__}" if t.__module__ == "builtins" else \
+            f"a {t.__module__}.{t.__qualname__}"
+    raise DiffcError(f"argument `{name}` of {fname} is {what}; diffc differentiates with "
+                     "respect to numbers, arrays and lists or tuples of them",
+                     hint=f"convert `{name}` to a number or an array first, or leave it out "
+                          "of wrt")
+
+
+_HINT = ("diffc.grad needs a function with one real scalar output; for other outputs "
+         "use diffc.vjp (vector-Jacobian product), diffc.jvp or diffc.jacobian")
+
+
+def check_scalar_output(ans, fname):
+    """Raise DiffcError unless ans (the output of function fname) is a real numeric scalar."""
+    t = type(ans)
+    if t is float or t is int:
+        return
+    if isinstance(ans, (tuple, list)):
+        raise DiffcError(f"{fname} returned a {t.__name__} of length {len(ans)}, "
+                         f"but a real scalar is needed to take its gradient", hint=_HINT)
+    kind = ans.dtype.kind if isinstance(ans, (np.ndarray, np.generic)) else None
+    if kind is not None and ans.ndim != 0:
+        raise DiffcError(f"{fname} returned an array of shape {ans.shape}, "
+                         f"but a real scalar is needed to take its gradient", hint=_HINT)
+    if kind in ("b", "i", "u", "f") or (kind is None and isinstance(ans, (bool, np.bool_))):
+        return
+    if kind is None and hasattr(ans, "__float__") and not isinstance(ans, (complex, str, bytes)):
+        if np.ndim(ans) == 0:
+            return
+        raise DiffcError(f"{fname} returned a {t.__name__} of shape {np.shape(ans)}, "
+                         f"but a real scalar is needed to take its gradient", hint=_HINT)
+    what = "a complex value" if kind == "c" or t is complex else f"a value of type {t.__name__}"
+    raise DiffcError(f"{fname} returned {what}, but a real scalar is needed to take its gradient",
+                     hint=_HINT)
+
+
+def check_cotangent(ct, ans, fname):
+    """Raise a DiffcError unless the cotangent has the output's shape."""
+    if isinstance(ans, tuple):
+        if not isinstance(ct, (tuple, list)) or len(ct) != len(ans):
+            raise DiffcError(f"{fname} returns a tuple of {len(ans)} values; the cotangent must "
+                             f"be a tuple of as many, got {type(ct).__name__}")
+        for c, a in zip(ct, ans):
+            check_cotangent(c, a, fname)
+        return
+    if _shape(ct) != _shape(ans):
+        raise DiffcError(f"the cotangent has shape {_shape(ct)} but {fname} returns shape "
+                         f"{_shape(ans)}", hint="pass a cotangent shaped like the output")
+
+
+def check_inplace(z, name, others, scope, module_scope, where):
+    """Refuse ``z op= v`` when ``z`` is an array sharing memory with another variable."""
+    if not isinstance(z, np.ndarray):
+        return
+    for other in others:
+        o = scope[other] if other in scope else module_scope.get(other)
+        if _shares(z, o, 0):
+            raise DiffcError(
+                f"{where}: `{name} op= ...` updates the array {name} in place, and {name} shares "
+                f"memory with `{other}`; diffc computes a new array instead, which would change "
+                f"{other}'s value", hint=f"write `{name} = {name} op ...` or copy first "
+                f"(`{name} = {name}.copy()`) to say which you mean")
+
+
+def _shares(z, o, depth):
+    """May the array z share memory with o, or with an item of o (a list holding z)?"""
+    if isinstance(o, np.ndarray):
+        return np.may_share_memory(z, o)
+    if isinstance(o, (list, tuple)) and depth < 4:
+        return any(_shares(z, item, depth + 1) for item in o)
+    if isinstance(o, dict) and depth < 4:
+        return any(_shares(z, item, depth + 1) for item in o.values())
+    return False
+
+
+def check_sequence(seq, where):
+    """``for v in seq`` becomes an index loop: refuse iterables that are not sequences."""
+    if isinstance(seq, (list, tuple, range, str)) or (isinstance(seq, np.ndarray) and seq.ndim):
+        return
+    raise DiffcError(f"{where}: diffc loops over lists, tuples, arrays and ranges; this loop "
+                     f"iterates over a {type(seq).__name__}",
+                     hint="loop over a list of its items, e.g. `for k in list(d):`")
+
+
+def check_inplace_param(z, name, where):
+    """Refuse ``p op= v`` on an array parameter of a helper: Python would change the
+    caller's array, diffc computes a new one."""
+    if isinstance(z, np.ndarray):
+        raise DiffcError(
+            f"{where}: `{name} op= ...` updates the array argument {name} in place, which "
+            f"changes the caller's array; diffc computes a new array instead",
+            hint=f"write `{name} = {name} op ...` (or copy the argument first) to say which "
+                 f"you mean")
+
+
+_KIND_NAMES = {np.ndarray: "an array", list: "a list", dict: "a dict", set: "a set"}
+
+
+def check_inplace_arg(value, name, why, where):
+    """Refuse a call to a helper whose ``p op= v`` would modify the argument in place (an
+    array or a list; a number is rebound, which is harmless)."""
+    if isinstance(value, (np.ndarray, list, dict, set)):
+        raise DiffcError(
+            f"{where}: the call passes `{name}` ({_KIND_NAMES.get(type(value), 'a container')}), "
+            f"and {why}: that "
+            f"modifies `{name}` in place, which diffc does not differentiate yet",
+            hint="write `p = p op ...` in the helper (a new value), or pass a copy")
