@@ -1,8 +1,16 @@
-"""The user-facing API: grad, value_and_grad, vjp, source.
+"""The user-facing API: grad, value_and_grad, vjp, jvp, hvp, hessian, jacobian, source,
+source_map.
 
 Each call builds (or fetches from the cache) one generated module holding the
 forward and backward functions of the requested function and of the user
-functions it calls, plus a small wrapper with the original signature.
+functions it calls, plus a small wrapper with the original signature. The
+function the user gets checks the build's guards before every call (see
+``backend/guards.py``): data read from globals is refreshed, and a rebound
+function, module attribute, code object or default rebuilds the module (one
+thread builds, the others wait). An exception leaving generated code gets a
+note naming the user's lines (``backend/sourcemap.py``). The cache keeps a
+derivative while it is used (and the 64 most recently requested); a freed
+derivative releases its generated source.
 """
 import collections
 import functools
@@ -106,14 +114,6 @@ class _State:
         if self.filename is not None:
             release_module(self.filename)
             self.filename = None
-
-    def __getitem__(self, key):       # old dictionary-style access
-        if key == "fn":
-            return self.ensure()
-        return {"source": self.source, "ns": self.ns}[key]
-
-    def __contains__(self, key):
-        return key == "fn" and self.fn is not None
 
 
 _NAMES = {"grad": "d{}", "value_and_grad": "{}_value_and_grad", "vjp": "{}_vjp",
