@@ -566,6 +566,39 @@ def test_augmented_update_of_an_array_held_in_a_list_is_refused():
         diffc.grad(list_holds_an_array_updated_in_place)(np.array([0.7]))
 
 
+def _rebinds_then_writes(a, c):
+    a = 0.5 * a + 1.0           # a value of its own: the caller's array is not written
+    a -= c
+    a[0] = 2.0 * a[0]
+    v = (a * 2.0).dot(c)        # a method of a temporary, which leaves c alone
+    return 0.0 * v
+
+
+def helper_rebinding_its_parameter_first(x):
+    u = np.sin(x)
+    _rebinds_then_writes(u, x)
+    return np.sum(u * u)
+
+
+def _writes_in_a_branch(a, flag):
+    if flag:
+        a = a * 1.0
+    a[0] = 0.0                  # the caller's array when flag is false
+    return 0.0
+
+
+def helper_writing_on_one_path(x):
+    u = np.sin(x)
+    _writes_in_a_branch(u, x[0] > 100.0)
+    return np.sum(u)
+
+
+def test_helper_writes_are_followed_along_paths():
+    check_grad(helper_rebinding_its_parameter_first, (X3,))
+    with pytest.raises(UnsupportedError, match="write into `u`"):
+        diffc.grad(helper_writing_on_one_path)
+
+
 def helper_updates_a_number(x):
     s = np.sum(x)
     v = _doubles(s)            # a float is rebound in the helper, not modified

@@ -14,7 +14,9 @@ file, line and column, if
   values as they are when it runs, so it would see the new contents.
 
 A helper whose only write is ``b op= v`` on its parameter modifies arrays and
-lists in place but rebinds numbers; the call is preceded by a run-time check::
+lists in place but rebinds numbers. Where the helper is differentiated (its
+result is active) its own code checks that statement when it runs; where it is
+only called, the call is preceded by a run-time check of the argument::
 
     h(u)          ==>       check_inplace_arg(u, 'u', 'h', 'b', 'f.py:7')
                             h(u)
@@ -30,7 +32,7 @@ from ..frontend.effects import display_name, param_writes
 from ..ir.nodes import Assign, Call, Const, ExprStmt, For, If, MethodRef, Raw, SeqLit, Var, While
 from ..ir.printer import fmt_expr
 from ..ir.visit import atom_reads, children, expr_reads
-from ..rules.effects import call_writes
+from ..rules.effects import call_writes, result_may_share
 from ..rules.registry import is_nondiff, lookup
 
 
@@ -77,13 +79,18 @@ def _flat(atom):
 
 
 class _Aliases:
-    """May-share-memory classes of names (a copy, a view, a call result and its arguments)."""
+    """May-share-memory classes of names (a copy, a view, a call result and the arguments of
+    calls that may return them: not ufuncs or other NumPy functions making new arrays)."""
 
     def __init__(self, stmts):
         self.parent = {}
         for s in _walk(stmts):
             if isinstance(s, Assign):
-                srcs = _sources(s.value)
+                e = s.value
+                fresh = isinstance(e, Call) and "out" not in e.kwargs and (
+                    not result_may_share(None, e.fn.name) if isinstance(e.fn, MethodRef)
+                    else not (callable(e.fn) and result_may_share(e.fn)))
+                srcs = set() if fresh else _sources(e)
                 for t in s.targets:
                     for v in srcs:
                         self.union(t.name, v)
@@ -161,6 +168,8 @@ def _check_call(s, call, varied, active, aliases, needed, order, check):
     for atom, why, kind in writes:
         if kind == "unknown" and result_active:
             continue        # no derivative rule: differentiating the call says so
+        if kind == "augmented" and result_active:
+            continue        # the helper is differentiated: its `p op= v` is checked where it runs
         for a in _flat(atom):
             name = a.name if isinstance(a, Var) else (a.src if isinstance(a, Const) else None)
             if name is None:

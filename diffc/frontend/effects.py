@@ -22,7 +22,7 @@ import weakref
 import gast
 
 from ..errors import DiffcError
-from ..rules.effects import PURE_METHODS, call_writes
+from ..rules.effects import PURE_METHODS, call_writes, result_may_share
 from ..rules.registry import is_nondiff, lookup
 from .resolve import MISSING, Resolver
 from .source import parse_function
@@ -74,6 +74,11 @@ def display_name(fn):
     return f"`{fn.__name__}` (its decorator's wrapper `{code}`)"
 
 
+def _assigned(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and
+            isinstance(n.ctx, (gast.Store, gast.Del))}
+
+
 def _base(node):
     while isinstance(node, (gast.Subscript, gast.Attribute, gast.Starred)):
         node = node.value
@@ -123,9 +128,71 @@ class _Analysis:
                             if not src <= old:
                                 old |= src
                                 changed = True
-        for n in nodes:
-            self.visit(n)
+        self.fresh = set()
+        self.walk(self.parsed.node.body)
         return self.writes
+
+    def walk(self, stmts):
+        """Visit statements in order, keeping ``self.fresh``: the names that hold, on every
+        path to here, a value sharing no parameter's memory (``a = 2.0 * a`` rebinds ``a``:
+        a later ``a -= c`` or ``a[0] = 1.0`` writes into the new value only)."""
+        for s in stmts:
+            if isinstance(s, gast.If):
+                self.calls(s.test)
+                before = set(self.fresh)
+                self.walk(s.body)
+                after_body, self.fresh = self.fresh, before
+                self.walk(s.orelse)
+                self.fresh &= after_body
+            elif isinstance(s, (gast.For, gast.While)):
+                self.calls(s.iter if isinstance(s, gast.For) else s.test)
+                before = set(self.fresh)
+                self.fresh -= _assigned(s)      # another iteration may have rebound them
+                entry = set(self.fresh)
+                self.walk(s.body)
+                self.fresh &= entry
+                self.walk(s.orelse)
+                self.fresh &= before
+            elif isinstance(s, (gast.With, gast.AsyncWith, gast.Try)):
+                for item in getattr(s, "items", ()):
+                    self.calls(item.context_expr)
+                before = set(self.fresh) - _assigned(s)
+                for block in (s.body, getattr(s, "orelse", []), getattr(s, "finalbody", [])):
+                    self.walk(block)
+                for h in getattr(s, "handlers", ()):
+                    self.walk(h.body)
+                self.fresh = before
+            elif not isinstance(s, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
+                self.visit(s)
+                self.calls(s)
+                self.rebind(s)
+
+    def calls(self, node):
+        """Visit the calls in ``node`` (not in nested functions)."""
+        if node is None:
+            return
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, gast.Call):
+                self.call(n)
+            stack.extend(c for c in gast.iter_child_nodes(n) if not isinstance(
+                c, (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)))
+
+    def rebind(self, s):
+        targets, value = [], None
+        if isinstance(s, gast.Assign):
+            targets, value = s.targets, s.value
+        elif isinstance(s, gast.AnnAssign) and s.value is not None:
+            targets, value = [s.target], s.value
+        elif isinstance(s, gast.Delete):
+            targets = s.targets
+        fresh = value is not None and not self.shares(value)
+        for t in targets:
+            if isinstance(t, gast.Name) and fresh:
+                self.fresh.add(t.id)
+            else:
+                self.fresh -= {n.id for n in gast.walk(t) if isinstance(n, gast.Name)}
 
     def shares(self, value):
         """Parameters whose memory the value of ``value`` may share."""
@@ -135,6 +202,8 @@ class _Analysis:
                               gast.Constant, gast.JoinedStr, gast.ListComp, gast.DictComp,
                               gast.SetComp, gast.GeneratorExp, gast.Lambda)):
             return set()
+        if isinstance(value, gast.Call) and not self.call_may_share(value):
+            return set()           # np.exp(a), a + b...: a new value
         out = set()
         for c in gast.iter_child_nodes(value):
             if isinstance(c, gast.expr):
@@ -144,6 +213,8 @@ class _Analysis:
         return out
 
     def write(self, name, kind, node, why):
+        if name in self.fresh:
+            return          # holds a value of its own here, not a parameter's
         for p in self.alias.get(name, ()):
             old = self.writes.get(p)
             if old is None or (old[0] == "augmented" and kind == "write"):
@@ -167,16 +238,15 @@ class _Analysis:
                 name = _base(n.target)
                 if name:
                     self.write(name, "write", n, "assigns to an element or attribute")
-        elif isinstance(n, gast.Call):
-            self.call(n)
 
     def call(self, n):
         func = n.func
         args = list(n.args)
         kwargs = {k.arg: k.value for k in n.keywords if k.arg is not None}
-        if isinstance(func, gast.Attribute) and _base(func) in self.alias:
-            method = func.attr                   # v.method(...), v.w.method(...) on locals
-            if method not in PURE_METHODS:
+        if isinstance(func, gast.Attribute) and (_base(func) in self.alias or
+                                                  self.resolve(func) is MISSING):
+            method = func.attr         # v.method(...), v.w.method(...), (a + b).dot(c)
+            if method not in PURE_METHODS and _base(func):
                 self.write(_base(func), "write", n, f"calls `.{method}()` on it")
             if "out" in kwargs and _base(kwargs["out"]):
                 self.write(_base(kwargs["out"]), "write", n, "passes it as out=")
@@ -221,6 +291,14 @@ class _Analysis:
                 if _base(el):
                     self.write(_base(el), "write", n, f"passes it to a call that writes into "
                                f"it ({why})")
+
+    def call_may_share(self, n):
+        func = n.func
+        if isinstance(func, gast.Attribute) and _base(func) in self.alias:
+            return result_may_share(None, func.attr)
+        fn = self.resolve(func)
+        return fn is MISSING or result_may_share(fn) or any(
+            k.arg == "out" for k in n.keywords)
 
     def resolve(self, func):
         parts = []

@@ -68,6 +68,22 @@ PURE_MODULES = ("numpy", "math", "cmath", "operator", "builtins", "warnings", "l
 
 _BUILTIN_METHOD_SELF_PURE = (np.ufunc,)
 
+# calls whose result may share memory with an argument (a view, or the argument itself)
+VIEW_FUNCTIONS = {getattr(np, n) for n in (
+    "reshape", "ravel", "transpose", "squeeze", "expand_dims", "asarray", "asanyarray",
+    "ascontiguousarray", "asfortranarray", "asarray_chkfinite", "require", "swapaxes",
+    "moveaxis", "rollaxis", "diagonal", "broadcast_to", "broadcast_arrays", "atleast_1d",
+    "atleast_2d", "atleast_3d", "real", "imag", "flip", "fliplr", "flipud", "rot90", "split",
+    "array_split", "hsplit", "vsplit", "dsplit", "permute_dims", "matrix_transpose",
+    "unstack", "squeeze") if hasattr(np, n)} | {operator.getitem, np.lib.stride_tricks.as_strided}
+VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "view", "swapaxes", "diagonal",
+                "__getitem__", "get", "values", "items", "keys", "real", "imag", "conj",
+                "conjugate"}
+NEW_VALUE_METHODS = {"copy", "astype", "item", "tolist", "sum", "mean", "prod", "max", "min",
+                     "dot", "clip", "cumsum", "cumprod", "var", "std", "argmax", "argmin",
+                     "argsort", "any", "all", "nonzero", "trace", "round", "repeat", "take",
+                     "compress", "searchsorted", "ptp", "flatten", "tobytes", "count", "index"}
+
 
 def defpure(*fns, methods=()):
     """Declare callables (and method names) that never write into their arguments."""
@@ -139,6 +155,27 @@ def is_known_pure(fn):
         fn is not builtins.exec and fn is not builtins.eval
 
 
+def result_may_share(fn, method=None):
+    """May the result of the call share memory with its arguments (a view of one, the
+    argument itself, a container holding it)? NumPy functions and ufuncs make new arrays,
+    except the view functions; unknown callables and user functions may."""
+    if method is not None:
+        return method not in NEW_VALUE_METHODS
+    k = _key(fn)
+    if k in VIEW_FUNCTIONS:
+        return True
+    if isinstance(fn, np.ufunc) or (isinstance(fn, types.BuiltinMethodType) and
+                                    isinstance(getattr(fn, "__self__", None), np.ufunc)):
+        return False
+    mod = _module(fn)
+    if mod == "numpy" or mod.startswith("numpy.") or mod in ("math", "cmath"):
+        return False
+    if mod in ("builtins", "operator"):
+        return fn in (list, tuple, dict, set, sorted, reversed, iter, zip, enumerate, map,
+                      filter, min, max, getattr, operator.itemgetter, operator.attrgetter)
+    return True
+
+
 def call_writes(fn, args, kwargs, method=None):
     """The arguments a call may write into: a list of ``(argument, why)``; ``argument`` is
     one of ``args`` or ``kwargs``' values. ``method`` is the method name when ``fn`` is a
@@ -174,4 +211,5 @@ def call_writes(fn, args, kwargs, method=None):
     return out
 
 
-__all__ = ["call_writes", "defpure", "is_known_pure", "INPLACE", "PURE_METHODS", "PURE_MODULES"]
+__all__ = ["call_writes", "defpure", "is_known_pure", "result_may_share", "INPLACE",
+           "PURE_METHODS", "PURE_MODULES", "VIEW_FUNCTIONS", "VIEW_METHODS"]
