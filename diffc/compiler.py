@@ -107,7 +107,7 @@ class ModuleBuilder:
         """Forward mode: lower, interleave tangent statements, drop unread tangents, emit."""
         fn_ir, names = lower_function(spec.fn, self.ns, helper=not top)
         self._trace("lower", spec, fn_ir.body)
-        check_effects(fn_ir, varied_names(fn_ir, spec.params), None, self.ns)
+        check_effects(fn_ir, varied_names(fn_ir, spec.params), None, self.ns, names)
         fwd = Forward(fn_ir, spec.params, names, self.ns, self.request_tangent)
         body = fwd.run()
         self._trace("forward mode", spec, body)
@@ -133,7 +133,7 @@ class ModuleBuilder:
         fn_ir, names = lower_function(spec.fn, self.ns, helper)
         self._trace("lower", spec, fn_ir.body)
         act, varied = activity(fn_ir, spec.params)
-        check_effects(fn_ir, varied, act, self.ns)
+        check_effects(fn_ir, varied, act, self.ns, names)
         if self.trace:
             self.trace("activity", spec.fn.__name__, "active: " + ", ".join(sorted(act)))
         rev = Reverse(fn_ir, spec.params, act, varied, names, self.ns, self.request)

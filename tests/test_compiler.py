@@ -1,5 +1,4 @@
 """Tests of compiler mechanisms: deferred builds, alias guards, passes, the CLI."""
-import os
 import subprocess
 import sys
 

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import diffc
-from tests.fdcheck import numeric_grad
 
 
 def nth(f, n):

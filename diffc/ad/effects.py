@@ -13,13 +13,16 @@ file, line and column, if
   the backward pass needs, earlier or in the same loop: the backward pass reads
   values as they are when it runs, so it would see the new contents.
 
-A helper whose only write is ``b op= v`` on its parameter modifies arrays and
-lists in place but rebinds numbers. Where the helper is differentiated (its
-result is active) its own code checks that statement when it runs; where it is
-only called, the call is preceded by a run-time check of the argument::
+A helper whose only writes are ``b op= v`` modifies arrays and lists in place but
+rebinds numbers (and a statement on a path may not run). Where the helper is
+differentiated (its result is active) its own code checks those statements when
+they run; where it is only called, the argument is compared before and after (an
+update by a value that depends on the inputs, ``b *= y``, changes the derivative even
+where it leaves the values alone, so there any array or list argument is refused)::
 
-    h(u)          ==>       check_inplace_arg(u, 'u', 'h', 'b', 'f.py:7')
+    h(u)          ==>       u_before = snapshot_arg(u)
                             h(u)
+                            check_unchanged(u, u_before, 'u', '`h` updates ...', 'f.py:7:5')
 """
 import ast
 import types
@@ -115,7 +118,7 @@ def _walk(stmts):
             yield from _walk(c)
 
 
-def check_effects(fn_ir, varied, active, namespace):
+def check_effects(fn_ir, varied, active, namespace, names):
     """Raise an ``UnsupportedError`` for calls whose writes would make the derivative wrong;
     insert run-time checks before helper calls whose ``p op= v`` may write. ``active`` is
     None in forward mode (nothing is read back later)."""
@@ -140,7 +143,9 @@ def check_effects(fn_ir, varied, active, namespace):
                 for c in children(s):
                     index(c, loops)
     index(fn_ir.body, ())
-    check = namespace.bind("check_inplace_arg", checks.check_inplace_arg)
+    helpers = (namespace.bind("snapshot_arg", checks.snapshot_arg),
+               namespace.bind("check_unchanged", checks.check_unchanged),
+               namespace.bind("check_inplace_arg", checks.check_inplace_arg), names)
 
     def visit(stmts):
         i = 0
@@ -150,21 +155,29 @@ def check_effects(fn_ir, varied, active, namespace):
                 visit(c)
             call = s.value if isinstance(s, (Assign, ExprStmt)) else None
             if isinstance(call, Call):
-                guards = _check_call(s, call, varied, active, aliases, needed, order, check)
-                stmts[i:i] = guards
-                i += len(guards)
+                before, after = _check_call(s, call, varied, active, aliases, needed, order,
+                                            helpers)
+                stmts[i:i] = before
+                i += len(before)
+                stmts[i + 1:i + 1] = after
+                i += len(after)
             i += 1
     visit(fn_ir.body)
 
 
-def _check_call(s, call, varied, active, aliases, needed, order, check):
+def _check_call(s, call, varied, active, aliases, needed, order, helpers):
+    """Raise if the call's writes would make the derivative wrong; otherwise the statements
+    to run before and after it (comparisons of arguments a helper's ``p op= v`` may
+    modify)."""
     writes = writes_of(call)
+    before, after = [], []
     if not writes:
-        return []
+        return before, after
     targets = {t.name for t in s.targets} if isinstance(s, Assign) else set()
     result_active = bool(targets & (active if active is not None else varied))
     operands = expr_reads(call)
-    guards = []
+    snapshot, unchanged, inplace, names = helpers
+    seen = set()
     for atom, why, kind in writes:
         if kind == "unknown" and result_active:
             continue        # no derivative rule: differentiating the call says so
@@ -186,10 +199,24 @@ def _check_call(s, call, varied, active, aliases, needed, order, check):
             if reason is None:
                 continue
             if kind == "augmented":
+                if name in seen:
+                    continue
+                seen.add(name)
                 where = f"{s.loc.filename}:{s.loc.lineno}:{s.loc.col + 1}" if s.loc else "?"
-                src = f"{check}({name}, {name!r}, {why!r}, {where!r})"
-                guards.append(ExprStmt(Raw(ast.parse(src, mode="eval").body,
-                                           frozenset(atom_reads(a))), s.loc))
+                other = sorted((operands - atom_reads(a)) & varied)
+                if other:
+                    # an update by a varied value (`b *= y`) changes the derivative even
+                    # where it leaves the values as they were (y == 1): any array refuses
+                    because = f"{why}, by a value that depends on the inputs (`{other[0]}`)"
+                    src = f"{inplace}({name}, {name!r}, {because!r}, {where!r})"
+                    before.append(ExprStmt(Raw(ast.parse(src, mode="eval").body,
+                                               frozenset(atom_reads(a))), s.loc))
+                    continue
+                snap = Var(names.fresh(f"{name}_before"))
+                before.append(Assign([snap], Call(checks.snapshot_arg, snapshot, [a]), s.loc))
+                src = f"{unchanged}({name}, {snap.name}, {name!r}, {why!r}, {where!r})"
+                after.append(ExprStmt(Raw(ast.parse(src, mode="eval").body,
+                                          frozenset(atom_reads(a)) | {snap.name}), s.loc))
                 continue
             raise UnsupportedError(
                 f"diffc cannot differentiate `{fmt_expr(call)}`: it may write into `{name}` "
@@ -198,7 +225,7 @@ def _check_call(s, call, varied, active, aliases, needed, order, check):
                 "than `np.multiply(y, 2.0, out=y)`, `y = np.sort(y)` rather than `y.sort()`)"
                 if kind != "unknown" else "if it does not modify its arguments, declare it "
                 "with diffc.rules.defpure (or give it a derivative rule)")
-    return guards
+    return before, after
 
 
 def _read_later(cls, s, needed, order):

@@ -275,11 +275,56 @@ _KIND_NAMES = {np.ndarray: "an array", list: "a list", dict: "a dict", set: "a s
 
 
 def check_inplace_arg(value, name, why, where):
-    """Refuse a call to a helper whose ``p op= v`` would modify the argument in place (an
-    array or a list; a number is rebound, which is harmless)."""
+    """Refuse a call to a helper whose ``p op= v``, with ``v`` depending on the inputs,
+    would modify the argument in place (an array or a container; a number is rebound)."""
     if isinstance(value, (np.ndarray, list, dict, set)):
         raise DiffcError(
             f"{where}: the call passes `{name}` ({_KIND_NAMES.get(type(value), 'a container')}), "
-            f"and {why}: that "
-            f"modifies `{name}` in place, which diffc does not differentiate yet",
+            f"and {why}: that modifies `{name}` in place, which diffc does not "
+            f"differentiate yet",
+            hint="write `p = p op ...` in the helper (a new value), or pass a copy")
+
+
+def snapshot_arg(value):
+    """A copy of an argument a helper may modify in place (arrays, and the arrays of a list
+    or dict), to compare after the call; None for values that cannot be modified."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, dict, set)):
+        items = value.values() if isinstance(value, dict) else value
+        return (type(value)(value), [v.copy() if isinstance(v, np.ndarray) else v
+                                     for v in items])
+    return None
+
+
+def _same_value(a, b):
+    if isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and a.shape == b.shape and \
+            np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    return a is b
+
+
+def check_unchanged(value, before, name, why, where):
+    """Refuse, after the call, if a helper's ``p op= v`` modified the argument in place
+    (diffc did not see the write, so a derivative would be wrong)."""
+    if before is None:
+        return
+    if isinstance(value, np.ndarray):
+        changed = not _same_value(value, before)
+    else:
+        shallow, items = before
+        if isinstance(value, set):
+            changed = shallow != value
+        elif isinstance(value, dict):
+            changed = shallow.keys() != value.keys() or \
+                any(shallow[k] is not value[k] for k in value)
+        else:
+            changed = len(shallow) != len(value) or \
+                any(x is not y for x, y in zip(shallow, value))
+        now = list(value.values()) if isinstance(value, dict) else list(value)
+        changed = changed or any(not _same_value(x, y) for x, y in zip(now, items))
+    if changed:
+        raise DiffcError(
+            f"{where}: the call modified `{name}` ({_KIND_NAMES.get(type(value), 'a container')}) "
+            f"in place: {why}. diffc does not differentiate writes into arrays yet",
             hint="write `p = p op ...` in the helper (a new value), or pass a copy")

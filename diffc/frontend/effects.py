@@ -74,6 +74,17 @@ def display_name(fn):
     return f"`{fn.__name__}` (its decorator's wrapper `{code}`)"
 
 
+def _copy(bind):
+    return {k: set(v) for k, v in bind.items()}
+
+
+def _join(a, b):
+    out = _copy(a)
+    for k, v in b.items():
+        out.setdefault(k, set()).update(v)
+    return out
+
+
 def _assigned(node):
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and
             isinstance(n.ctx, (gast.Store, gast.Del))}
@@ -86,118 +97,103 @@ def _base(node):
 
 
 class _Analysis:
+    """Walks the body in order, keeping for each name the parameters whose memory its value
+    may share (``self.bind``), joined where paths meet and iterated to a fixed point in
+    loops: ``a = 2.0 * a`` rebinds ``a`` to a value of its own, so a later ``a -= c`` or
+    ``a[0] = 1.0`` writes into that value, not into the caller's array."""
+
     def __init__(self, parsed, resolver, active):
         self.parsed, self.resolver, self.active = parsed, resolver, active
         a = parsed.node.args
         self.params = [p.id for p in a.posonlyargs + a.args + a.kwonlyargs +
                        [v for v in (a.vararg, a.kwarg) if v is not None]]
-        self.alias = {p: {p} for p in self.params}     # name -> parameters it may share
+        self.locals = set(self.params) | _assigned(parsed.node)
+        self.bind = {p: {p} for p in self.params}
         self.writes = {}
 
-    def body_nodes(self):
-        """Every node of the body, not descending into nested functions or lambdas."""
-        stack = list(self.parsed.node.body)
-        while stack:
-            n = stack.pop()
-            yield n
-            for c in gast.iter_child_nodes(n):
-                if not isinstance(c, (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda,
-                                      gast.ClassDef)):
-                    stack.append(c)
-
     def run(self):
-        nodes = list(self.body_nodes())
-        changed = True
-        while changed:              # may-alias sets, to a fixed point
-            changed = False
-            for n in nodes:
-                pairs = []
-                if isinstance(n, gast.Assign):
-                    pairs = [(t, n.value) for t in n.targets]
-                elif isinstance(n, (gast.AnnAssign, gast.NamedExpr)) and n.value is not None:
-                    pairs = [(n.target, n.value)]
-                elif isinstance(n, gast.For):
-                    pairs = [(n.target, n.iter)]
-                elif isinstance(n, gast.withitem) and n.optional_vars is not None:
-                    pairs = [(n.optional_vars, n.context_expr)]
-                for target, value in pairs:
-                    src = self.shares(value)
-                    for t in gast.walk(target):
-                        if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store):
-                            old = self.alias.setdefault(t.id, set())
-                            if not src <= old:
-                                old |= src
-                                changed = True
-        self.fresh = set()
         self.walk(self.parsed.node.body)
         return self.writes
 
     def walk(self, stmts):
-        """Visit statements in order, keeping ``self.fresh``: the names that hold, on every
-        path to here, a value sharing no parameter's memory (``a = 2.0 * a`` rebinds ``a``:
-        a later ``a -= c`` or ``a[0] = 1.0`` writes into the new value only)."""
         for s in stmts:
             if isinstance(s, gast.If):
                 self.calls(s.test)
-                before = set(self.fresh)
+                before = _copy(self.bind)
                 self.walk(s.body)
-                after_body, self.fresh = self.fresh, before
+                after_body, self.bind = self.bind, before
                 self.walk(s.orelse)
-                self.fresh &= after_body
+                self.bind = _join(self.bind, after_body)
             elif isinstance(s, (gast.For, gast.While)):
                 self.calls(s.iter if isinstance(s, gast.For) else s.test)
-                before = set(self.fresh)
-                self.fresh -= _assigned(s)      # another iteration may have rebound them
-                entry = set(self.fresh)
-                self.walk(s.body)
-                self.fresh &= entry
+                entry = _copy(self.bind)
+                while True:             # to a fixed point: a later iteration sees the last
+                    self.bind = _copy(entry)
+                    if isinstance(s, gast.For):
+                        self.assign(s.target, s.iter)
+                    self.walk(s.body)
+                    joined = _join(entry, self.bind)
+                    if joined == entry:
+                        break
+                    entry = joined
+                self.bind = entry
                 self.walk(s.orelse)
-                self.fresh &= before
             elif isinstance(s, (gast.With, gast.AsyncWith, gast.Try)):
                 for item in getattr(s, "items", ()):
                     self.calls(item.context_expr)
-                before = set(self.fresh) - _assigned(s)
-                for block in (s.body, getattr(s, "orelse", []), getattr(s, "finalbody", [])):
+                    if item.optional_vars is not None:
+                        self.assign(item.optional_vars, item.context_expr)
+                before = _copy(self.bind)
+                for block in [s.body, getattr(s, "orelse", []), getattr(s, "finalbody", [])] + \
+                        [h.body for h in getattr(s, "handlers", ())]:
                     self.walk(block)
-                for h in getattr(s, "handlers", ()):
-                    self.walk(h.body)
-                self.fresh = before
+                    before = _join(before, self.bind)
+                self.bind = before
             elif not isinstance(s, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
+                self.expr_nodes(s)
                 self.visit(s)
                 self.calls(s)
-                self.rebind(s)
+                if isinstance(s, gast.Assign):
+                    for t in s.targets:
+                        self.assign(t, s.value)
+                elif isinstance(s, gast.AnnAssign) and s.value is not None:
+                    self.assign(s.target, s.value)
+                elif isinstance(s, gast.Delete):
+                    for t in s.targets:
+                        self.assign(t, None)
+
+    def assign(self, target, value):
+        src = self.shares(value) if value is not None else set()
+        for t in gast.walk(target):
+            if isinstance(t, gast.Name) and isinstance(t.ctx, (gast.Store, gast.Del)):
+                self.bind[t.id] = set(src)
 
     def calls(self, node):
         """Visit the calls in ``node`` (not in nested functions)."""
-        if node is None:
-            return
-        stack = [node]
-        while stack:
-            n = stack.pop()
+        for n in self.expr_nodes(node):
             if isinstance(n, gast.Call):
                 self.call(n)
+
+    def expr_nodes(self, node):
+        """The nodes of ``node``, not in nested functions; ``(c := b)`` binds first (added to
+        what ``c`` may share: it may not be evaluated)."""
+        if node is None:
+            return []
+        nodes, stack = [], [node]
+        while stack:
+            n = stack.pop()
+            nodes.append(n)
             stack.extend(c for c in gast.iter_child_nodes(n) if not isinstance(
                 c, (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)))
-
-    def rebind(self, s):
-        targets, value = [], None
-        if isinstance(s, gast.Assign):
-            targets, value = s.targets, s.value
-        elif isinstance(s, gast.AnnAssign) and s.value is not None:
-            targets, value = [s.target], s.value
-        elif isinstance(s, gast.Delete):
-            targets = s.targets
-        fresh = value is not None and not self.shares(value)
-        for t in targets:
-            if isinstance(t, gast.Name) and fresh:
-                self.fresh.add(t.id)
-            else:
-                self.fresh -= {n.id for n in gast.walk(t) if isinstance(n, gast.Name)}
+        for n in nodes:
+            if isinstance(n, gast.NamedExpr):
+                self.bind.setdefault(n.target.id, set()).update(self.shares(n.value))
+        return nodes
 
     def shares(self, value):
         """Parameters whose memory the value of ``value`` may share."""
         if isinstance(value, gast.Name):
-            return set(self.alias.get(value.id, ()))
+            return set(self.bind.get(value.id, ()))
         if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.BoolOp,
                               gast.Constant, gast.JoinedStr, gast.ListComp, gast.DictComp,
                               gast.SetComp, gast.GeneratorExp, gast.Lambda)):
@@ -213,9 +209,7 @@ class _Analysis:
         return out
 
     def write(self, name, kind, node, why):
-        if name in self.fresh:
-            return          # holds a value of its own here, not a parameter's
-        for p in self.alias.get(name, ()):
+        for p in self.bind.get(name, ()):
             old = self.writes.get(p)
             if old is None or (old[0] == "augmented" and kind == "write"):
                 self.writes[p] = (kind, self.parsed.loc(node), why)
@@ -243,7 +237,7 @@ class _Analysis:
         func = n.func
         args = list(n.args)
         kwargs = {k.arg: k.value for k in n.keywords if k.arg is not None}
-        if isinstance(func, gast.Attribute) and (_base(func) in self.alias or
+        if isinstance(func, gast.Attribute) and (_base(func) in self.locals or
                                                   self.resolve(func) is MISSING):
             method = func.attr         # v.method(...), v.w.method(...), (a + b).dot(c)
             if method not in PURE_METHODS and _base(func):
@@ -294,7 +288,8 @@ class _Analysis:
 
     def call_may_share(self, n):
         func = n.func
-        if isinstance(func, gast.Attribute) and _base(func) in self.alias:
+        if isinstance(func, gast.Attribute) and (_base(func) in self.locals or
+                                                  self.resolve(func) is MISSING):
             return result_may_share(None, func.attr)
         fn = self.resolve(func)
         return fn is MISSING or result_may_share(fn) or any(
@@ -305,7 +300,7 @@ class _Analysis:
         while isinstance(func, gast.Attribute):
             parts.append(func.attr)
             func = func.value
-        if not isinstance(func, gast.Name) or func.id in self.alias:
+        if not isinstance(func, gast.Name) or func.id in self.locals:
             return MISSING
         obj = self.resolver.lookup(func.id)
         for p in reversed(parts):

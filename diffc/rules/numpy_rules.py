@@ -18,7 +18,9 @@ import operator
 
 import numpy as np
 
-from ..backend.checks import check_args, check_tangent, check_tangent_tuple, finalize, unit_tangent
+from ..backend.checks import (check_args, check_inplace_arg, check_tangent, check_tangent_tuple,
+                              check_unchanged,
+                              finalize, snapshot_arg, unit_tangent)
 from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b, matmul_vjp_a,
                                matmul_vjp_b, mean_vjp, minmax_vjp, outer_vjp_a, outer_vjp_b,
                                power_vjp_base,
@@ -661,7 +663,8 @@ for _np, *_others in [(np.exp, math.exp), (np.log, math.log), (np.sqrt, math.sqr
 
 # ---------------------------------------------------------------- zero derivative
 
-defnondiff(zeros_tangent, unit_tangent, check_args)
+defnondiff(zeros_tangent, unit_tangent, check_args, check_inplace_arg, snapshot_arg,
+           check_unchanged)
 
 
 @defvjp(finalize, nondiff=("x",))
