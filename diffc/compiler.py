@@ -158,7 +158,7 @@ class ModuleBuilder:
         saved_name = names.fresh("saved")
         saved = sorted(_maybe_undefined_reads(bwd, {seed}) - adjoints)
         nones |= {v for v in saved if v not in end_defined and v not in stacks.values()}
-        fwd = _strip_assignments(fwd, rev.counters - set(saved))
+        fwd = _strip_assignments(fwd, (rev.counters | rev.olds) - set(saved) - set(stacks))
         prologue = [Assign([Var(st)], Raw(_empty_list(), frozenset())) for st in
                     sorted(stacks.values())] + none_inits(nones)
         keep = SeqLit("tuple", [Var(v) for v in saved])
@@ -359,7 +359,8 @@ class ModuleBuilder:
 
 
 def _strip_assignments(stmts, names):
-    """Remove the assignments to ``names`` (iteration counters no backward loop reads)."""
+    """Remove the assignments to ``names`` (iteration counters no backward loop reads, parts
+    of arrays recorded for a backward restore that was not kept)."""
     return rewrite(stmts, lambda s: [] if isinstance(s, Assign) and
                    {t.name for t in s.targets} <= names else [s])
 

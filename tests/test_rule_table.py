@@ -27,6 +27,7 @@ import pytest
 
 from diffc.backend import checks
 from diffc.backend import runtime as rt
+from diffc.backend import writes as wr
 from diffc.ir.nodes import MethodRef
 from diffc.rules import numpy_rules, registry
 
@@ -258,6 +259,16 @@ add([rt.keep_array], [(C(np.array(1.0)), U(None)), (C(np.array(1.0)), U(())),
 add([rt.broadcast], [(U((4,)), C(np.zeros((3, 4)))), (U(None), C(np.zeros((2, 3)))),
                      (U((2, 3)), C(np.zeros((2, 3))))], wrt=("t",))
 add([MethodRef("tolist")], [(U((2, 3)),), (U(()),), (U((3,)),)])
+# the helpers of writes into arrays (x[i] = v), differentiated again for higher order
+add([wr.copy_arg], [(U((2, 3)),), (U(None),), (seq(U((2,)), U((2,))),)])
+add([wr.copy_item], [(U((4,)), C(1)), (U((2, 3)), C((slice(0, 2), 1))), (U((4,)), C(slice(1, 3)))])
+add([wr.writable], [(U((4,)), C(np.zeros(4))), (U(None), C(np.zeros((2, 3)))),
+                    (U((3,)), C(np.zeros((2, 3))))], wrt=("d",))
+add([wr.written], [(U(None), C(np.zeros(4))), (U((2,)), C(np.zeros(4)))], wrt=("dv",))
+add([wr.setitem_grad], [(U((4,)), C(1), C(0.0), C(np.zeros(4))),
+                        (U((2, 3)), C((slice(None), 1)), C(np.zeros(2)), C(np.zeros((2, 3)))),
+                        (U((2, 3)), C(slice(0, 1)), C(np.zeros(3)), C(np.zeros((2, 3))))],
+    wrt=("dx",))
 
 
 # --------------------------------------------------------------------------- machinery

@@ -24,7 +24,7 @@ from ..errors import NoRuleError, UnsupportedError
 from ..ir.activity import (NONDIFF_ATTRS, diff_operands, is_user_function, op_callee,
                            varied_names)
 from ..ir.nodes import (Assign, AtomExpr, Attribute, Call, Const, ExprStmt, For, If,
-                        Raise, Raw, Return, SeqLit, Subscript, Var, While, const)
+                        Raise, Raw, Return, SeqLit, SetItem, Subscript, Var, While, const)
 from ..ir.shapes import Shapes
 from ..ir.visit import atom_reads, expr_reads
 from ..rules import inline_vjp
@@ -49,6 +49,9 @@ class Forward:
         from ..backend import runtime
         self.zeros = namespace.bind("zeros_tangent", runtime.zeros_tangent)
         self.items = namespace.bind("Items", runtime.Items)
+        from ..backend import writes
+        self.writable = namespace.bind("writable", writes.writable)
+        self.written = namespace.bind("written", writes.written)
         self.kw = tangent_params(fn_ir.params, self.active_params)
         for p in self.active_params:
             if self.kw[p] not in names.taken:
@@ -142,6 +145,8 @@ class Forward:
         targets = [t.name for t in s.targets]
         if not any(t in self.varied for t in targets):
             return [s]
+        if isinstance(s.value, SetItem):
+            return self.setitem(s)
         if len(targets) > 1:
             return self.unpack(s)
         y = targets[0]
@@ -165,6 +170,26 @@ class Forward:
         return ([Assign([new], e, s.loc, s.comment)] + pre +
                 [Assign([dy], _rename(tangent, ANS, new.name), s.loc),
                  Assign([s.target], AtomExpr(new), s.loc)])
+
+    def setitem(self, s):
+        """``x[i] = v``: the tangent of v goes into the tangent of x, at i::
+
+            x[i] = v            x[i] = v
+                        ==>     dx = writable(dx, x)
+                                v_dot_item = written(dv, x)
+                                dx[i] = v_dot_item
+        """
+        e = s.value
+        x = e.value.name
+        dx = Var(self.dot(x))
+        out = [s, Assign([dx], _raw(f"{self.writable}({dx.name}, {x})", {dx.name, x}), s.loc)]
+        item = ZERO
+        if self.is_varied(e.item):
+            dv = self.dot(e.item.name)
+            item = Var(self.fresh(f"{dv}_item"))
+            out.append(Assign([item], _raw(f"{self.written}({dv}, {x})", {dv, x}), s.loc))
+        out.append(Assign([dx], SetItem(dx, e.index, item), s.loc))
+        return out
 
     def tangent_of(self, s, e, y):
         """(setup statements, the tangent expression of ``y = e``)."""

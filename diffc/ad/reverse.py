@@ -24,8 +24,8 @@ from ..frontend.callables import signature
 from ..errors import NoRuleError, UnsupportedError
 from ..ir.activity import NONDIFF_ATTRS, diff_operands, is_user_function, op_callee
 from ..ir.nodes import (AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                        If, MethodRef, Raise, Raw, Restore, Return, Save, SeqLit, Subscript,
-                        UnaryOp, Var, While, const)
+                        If, MethodRef, Raise, Raw, Restore, Return, Save, SeqLit, SetItem,
+                        Subscript, UnaryOp, Var, While, const)
 from ..ir.shapes import Shapes
 from ..ir.visit import all_defs, atom_reads, expr_reads
 from ..rules import inline_vjp, lookup
@@ -102,6 +102,7 @@ class Reverse:
         self.adjs = {}
         self.ids = itertools.count()
         self.inplace = set()     # adjoints updated in place by index_vjp
+        self.olds = set()        # parts of arrays a write overwrites (x_old)
         self.counters = set()    # iteration counters added to while loops
         self.call_results = []   # (adjoints returned by a backward call, the adjoint passed in)
         self.loop_var = None     # the variable of backward loops that replay while loops
@@ -215,6 +216,8 @@ class Reverse:
 
     # ------------------------------------------------------------ assignments
     def assign(self, s):
+        if isinstance(s.value, SetItem):
+            return self.setitem(s)
         saves, restores = zip(*(self.save_restore(t.name, s.loc) for t in s.targets))
         saves, restores = list(saves), list(restores)
         if not any(t.name in self.active for t in s.targets):
@@ -242,6 +245,33 @@ class Reverse:
         for b in bwd:
             b.loc = s.loc
         return saves + [s], bwd
+
+    def setitem(self, s):
+        """``x[i] = v``: record the part it overwrites; backward, put it back, take the
+        item's adjoint from ``dx[i]`` and zero it there (see backend/writes.py)."""
+        from ..ir.printer import _index_value
+        e = s.value
+        x, idx = e.value.name, _index_value(e.index)
+        reads = {x} | atom_reads(e.index)
+        old = Var(self.names.fresh(f"{x}_old"))
+        self.olds.add(old.name)
+        save, restore = self.save_restore(old.name, s.loc)
+        fwd = [save, Assign([old], _raw(f"{self.helper['copy_item']}({x}, {idx})", reads),
+                            s.loc), s]
+        bwd = [restore, Assign([e.value], SetItem(e.value, e.index, old, e.keep), s.loc)]
+        if x not in self.active:
+            return fwd, bwd
+        dx = self.adj(x)
+        self.inplace.add(dx)
+        if self.is_active(e.item):
+            v = e.item.name
+            bwd.append(AddTo(self.adj(v), _raw(
+                f"{self.helper['setitem_grad']}({dx}, {idx}, {v}, {x})", reads | {dx, v}),
+                dx, loc=s.loc))
+        bwd.append(Assign([Var(dx)], _raw(f"{self.helper['writable']}({dx}, {x})", {dx, x}),
+                          s.loc, linear_in=dx))
+        bwd.append(Assign([Var(dx)], SetItem(Var(dx), e.index, ZERO), s.loc, linear_in=dx))
+        return fwd, bwd
 
     def own_adjoint(self, dy, own, s):
         """``x = f(x)``: the adjoint of the old x replaces the adjoint of the new one."""
@@ -388,4 +418,7 @@ class Reverse:
 
 def _runtime_helpers():
     from ..backend import runtime
-    return {n: getattr(runtime, n) for n in ("index_vjp", "seq_item", "seq_add")}
+    from ..backend import writes
+    out = {n: getattr(runtime, n) for n in ("index_vjp", "seq_item", "seq_add")}
+    out.update((n, getattr(writes, n)) for n in ("copy_item", "setitem_grad", "writable"))
+    return out

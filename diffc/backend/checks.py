@@ -240,6 +240,22 @@ def check_inplace(z, name, others, scope, module_scope, where):
                 f"(`{name} = {name}.copy()`) to say which you mean")
 
 
+def check_write(x, name, others, scope, where):
+    """Refuse ``x[...] = v`` when x shares memory with another variable read later (a view
+    of it, or the array it is a view of): the write would change that value too, which
+    diffc does not follow."""
+    if not isinstance(x, np.ndarray):
+        return
+    for other in others:
+        if other in scope and _shares(x, scope[other], 0):
+            raise DiffcError(
+                f"{where}: `{name}[...] = ...` writes into {name}, which shares memory with "
+                f"`{other}` (a view, or the array {name} is a view of), read later; diffc "
+                f"does not follow writes through views yet",
+                hint=f"copy the part you write into: `{name} = {name}.copy()` (or copy "
+                     f"`{other}`)")
+
+
 def _shares(z, o, depth):
     """May the array z share memory with o, or with an item of o (a list holding z)?"""
     if isinstance(o, np.ndarray):

@@ -1,7 +1,7 @@
 """Frontend: Python function -> IR.
 
     parse (source.py) -> ForToRange (loops.py) -> RemoveJumps (jumps.py)
-    -> Lowerer (lower.py)
+    -> Lowerer (lower.py) -> guard_augmented (aliasing.py) -> prepare_writes (writes.py)
 """
 from ..ir.names import NameGen
 from .aliasing import guard_augmented
@@ -10,6 +10,7 @@ from .loops import ForToRange
 from .lower import Lowerer
 from .resolve import Resolver
 from .source import parse_function
+from .writes import prepare_writes
 from .templates import all_names, assigned_names
 
 
@@ -38,4 +39,5 @@ def lower_function(fn, namespace, helper=False):
     lowerer = Lowerer(parsed, resolver, names, namespace, local_names)
     fn_ir = lowerer.function()
     guard_augmented(fn_ir, namespace, user_names, names, helper)
+    prepare_writes(fn_ir, namespace, names)
     return fn_ir, names

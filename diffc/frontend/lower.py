@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import NameResolutionError, UnsupportedError
 from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                        Function, If, MethodRef, Raise, Return, SeqLit, Slice, Subscript,
+                        Function, If, MethodRef, Raise, Return, SeqLit, SetItem, Slice, Subscript,
                         UnaryOp, Var, While, const)
 from ..backend import checks
 from .loops import CHECK_SEQUENCE
@@ -181,6 +181,15 @@ class Lowerer:
             self.assign_to(s.target, s.value)
 
     def stmt_AugAssign(self, s):
+        if isinstance(s.target, gast.Subscript):
+            # x[i] op= v is x[i] = x[i] op v, as NumPy does it (repeated indices: last write)
+            base = self.write_base(s.target)
+            index = self.index(s.target.slice)
+            old = self.assign(Subscript(base, index), None, f"{base.name}_part")
+            new = self.assign(BinOp(BINOPS.get(type(s.op)), old, self.expr(s.value)), None,
+                              f"{base.name}_part")
+            self.emit(Assign([base], SetItem(base, index, new)))
+            return
         if not isinstance(s.target, gast.Name):
             self.check_target(s.target)
         self.check_concatenation(s, s.target, s.value)
@@ -199,8 +208,31 @@ class Lowerer:
                 self.parallel_assign(target.elts, value.elts)
             else:
                 self.bind_target(target, self.rhs(value))
+        elif isinstance(target, gast.Subscript):
+            self.store_item(target, self.expr(value))
         else:
             self.check_target(target)
+
+    def write_base(self, target):
+        """The local array a write ``x[...] = v`` goes into (``x``), or an error."""
+        node = target.value
+        if isinstance(node, gast.Subscript):
+            self.error(UnsupportedError, "diffc does not write through an element or a part "
+                       "(`x[i][j] = ...` writes into the view `x[i]`)", target,
+                       "index once: `x[i, j] = ...`")
+        if not isinstance(node, gast.Name):
+            self.check_target(gast.Attribute(value=node, attr="", ctx=gast.Store())
+                              if isinstance(node, gast.Attribute) else node)
+        if node.id not in self.locals:
+            self.error(UnsupportedError, f"diffc does not write into `{node.id}`, which is not "
+                       "a local variable or a parameter (a write would change module state)",
+                       target, f"copy it first: `{node.id}_copy = {node.id}.copy()`")
+        return Var(node.id)
+
+    def store_item(self, target, item):
+        """``x[index] = item``: Python evaluates the value, then x, then the index."""
+        base = self.write_base(target)
+        self.emit(Assign([base], SetItem(base, self.index(target.slice), item)))
 
     def rhs(self, value):
         """Lower ``value`` for unpacking into an atom (the IR unpacks variables)."""
@@ -225,6 +257,10 @@ class Lowerer:
         if isinstance(target, gast.Name):
             self.emit(Assign([Var(target.id)], value))
             return
+        if isinstance(target, gast.Subscript):
+            atom = value.atom if isinstance(value, AtomExpr) else self.assign(value, None, "item")
+            self.store_item(target, atom)
+            return
         if isinstance(target, (gast.Tuple, gast.List)):
             if any(isinstance(e, gast.Starred) for e in target.elts):
                 self.error(UnsupportedError, "diffc does not support starred assignment targets",
@@ -234,7 +270,8 @@ class Lowerer:
                 if isinstance(e, gast.Name):
                     flat.append(Var(e.id))
                 else:
-                    self.check_target(e) if not isinstance(e, (gast.Tuple, gast.List)) else None
+                    self.check_target(e) if not isinstance(e, (gast.Tuple, gast.List,
+                                                               gast.Subscript)) else None
                     tmp = Var(self.names.fresh("item"))
                     flat.append(tmp)
                     nested.append((e, tmp))
@@ -245,10 +282,6 @@ class Lowerer:
         self.check_target(target)
 
     def check_target(self, target):
-        if isinstance(target, gast.Subscript):
-            self.error(UnsupportedError, "diffc does not support assigning to an element "
-                       "(`x[i] = ...`) yet", target,
-                       "build a new array instead, e.g. with np.where or np.concatenate")
         if isinstance(target, gast.Attribute):
             self.error(UnsupportedError, "diffc does not support assigning to an attribute",
                        target, "use a local variable")

@@ -12,7 +12,8 @@ import operator
 import types
 
 from ..rules import registry
-from .nodes import AtomExpr, Attribute, BinOp, Call, Const, SeqLit, Subscript, UnaryOp, Var
+from .nodes import (AtomExpr, Attribute, BinOp, Call, Const, SeqLit, SetItem, Subscript, UnaryOp,
+                    Var)
 from .visit import atom_reads, walk
 
 BINOP_FUNCS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
@@ -46,6 +47,8 @@ def diff_operands(expr):
         return atom_reads(expr)
     if isinstance(expr, Subscript):
         return atom_reads(expr.value)
+    if isinstance(expr, SetItem):
+        return atom_reads(expr.value) | atom_reads(expr.item)
     if isinstance(expr, Attribute):
         return set() if expr.attr in NONDIFF_ATTRS else atom_reads(expr.value)
     if isinstance(expr, (BinOp, UnaryOp, Call)):

@@ -114,6 +114,18 @@ class Subscript:
 
 
 @dataclass
+class SetItem:
+    """``x[index] = item``, written into ``x`` in place. It appears only as the value of
+    ``Assign([x], SetItem(x, index, item))``: to the analyses a write is a new value of
+    ``x`` that depends on the old one and on ``item``. ``keep``: the write must stay even
+    where ``x`` is not read again (another variable may be a view of it)."""
+    value: Any
+    index: Any
+    item: Any
+    keep: bool = False
+
+
+@dataclass
 class SeqLit:
     """A tuple or list display whose elements are atoms."""
     kind: str  # 'tuple' or 'list'

@@ -7,7 +7,7 @@ generation. Comments attached to statements are printed above them.
 import ast
 
 from .nodes import (MethodRef, Save, Restore, AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                    If, Pop, Push, Raise, Raw, Return, SeqLit, Slice, Subscript, UnaryOp, Var,
+                    If, Pop, Push, Raise, Raw, Return, SeqLit, SetItem, Slice, Subscript, UnaryOp, Var,
                     While)
 
 INDENT = "    "
@@ -65,6 +65,8 @@ def fmt_expr(e):
         return f"{e.op}{sep}{fmt_atom(e.operand)}"
     if isinstance(e, Subscript):
         return f"{fmt_atom(e.value)}[{fmt_index(e.index)}]"
+    if isinstance(e, SetItem):
+        return f"setitem({fmt_atom(e.value)}[{fmt_index(e.index)}], {fmt_atom(e.item)})"
     if isinstance(e, Attribute):
         return f"{fmt_atom(e.value)}.{e.attr}"
     if isinstance(e, Call):
@@ -113,7 +115,11 @@ class Printer:
         out = []
         if getattr(s, "comment", None):
             out.extend(pad + "# " + c for c in s.comment.split("\n"))
-        if isinstance(s, Assign):
+        if isinstance(s, Assign) and isinstance(s.value, SetItem):
+            e = s.value
+            assert s.targets == [e.value], "a write assigns the array it writes into"
+            out.append(f"{pad}{fmt_atom(e.value)}[{fmt_index(e.index)}] = {fmt_atom(e.item)}")
+        elif isinstance(s, Assign):
             lhs = ", ".join(t.name for t in s.targets)
             out.append(f"{pad}{lhs} = {fmt_expr(s.value)}")
         elif isinstance(s, AddTo):

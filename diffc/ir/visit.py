@@ -1,7 +1,7 @@
 """Reads and writes of IR nodes, and walking nested statement lists."""
 from .nodes import (AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                    If, Pop, Push, Raise, Raw, Return, SeqLit, Slice, Subscript, UnaryOp, Var,
-                    While, Save, Restore)
+                    If, Pop, Push, Raise, Raw, Return, SeqLit, SetItem, Slice, Subscript, UnaryOp,
+                    Var, While, Save, Restore)
 
 
 def atom_reads(a):
@@ -26,6 +26,8 @@ def expr_reads(e):
         return atom_reads(e.operand)
     if isinstance(e, Subscript):
         return atom_reads(e.value) | atom_reads(e.index)
+    if isinstance(e, SetItem):
+        return atom_reads(e.value) | atom_reads(e.index) | atom_reads(e.item)
     if isinstance(e, SeqLit):
         return atom_reads(e)
     if isinstance(e, Call):

@@ -25,7 +25,7 @@ import types
 
 import numpy as np
 
-from ..backend import runtime
+from ..backend import runtime, writes
 from .registry import is_nondiff, lookup
 
 # callable -> position of the argument it writes into
@@ -64,7 +64,7 @@ PURE_METHODS = {
 # modules whose functions write only through ``out=``/positional outputs or INPLACE
 PURE_MODULES = ("numpy", "math", "cmath", "operator", "builtins", "warnings", "logging",
                 "numbers", "functools", "itertools", "statistics", "scipy.special",
-                "diffc.backend.runtime", "diffc.backend.checks")
+                "diffc.backend.runtime", "diffc.backend.checks", "diffc.backend.writes")
 
 _BUILTIN_METHOD_SELF_PURE = (np.ufunc,)
 
@@ -79,6 +79,9 @@ VIEW_FUNCTIONS = {getattr(np, n) for n in (
 VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "view", "swapaxes", "diagonal",
                 "__getitem__", "get", "values", "items", "keys", "real", "imag", "conj",
                 "conjugate"}
+# diffc's own helpers whose results are new values (a parameter copied on entry is the
+# function's own array: writing into it does not reach the caller)
+NEW_VALUE_FUNCTIONS = {writes.copy_arg, writes.copy_item, writes.setitem_grad}
 NEW_VALUE_METHODS = {"copy", "astype", "item", "tolist", "sum", "mean", "prod", "max", "min",
                      "dot", "clip", "cumsum", "cumprod", "var", "std", "argmax", "argmin",
                      "argsort", "any", "all", "nonzero", "trace", "round", "repeat", "take",
@@ -164,6 +167,8 @@ def result_may_share(fn, method=None):
     k = _key(fn)
     if k in VIEW_FUNCTIONS:
         return True
+    if k in NEW_VALUE_FUNCTIONS:
+        return False
     if isinstance(fn, np.ufunc) or (isinstance(fn, types.BuiltinMethodType) and
                                     isinstance(getattr(fn, "__self__", None), np.ufunc)):
         return False

@@ -29,6 +29,9 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
                                zeros_tangent)
 from ..ir.nodes import MethodRef
 from ..backend.runtime import Items, div, minmax_weights, ravel_order
+from ..backend.checks import check_write
+from ..backend.runtime import index_vjp
+from ..backend.writes import copy_arg, copy_item, setitem_grad, writable, written
 from .registry import alias, defjvp, defnondiff, defvjp
 
 # ---------------------------------------------------------------- elementwise, one argument
@@ -661,10 +664,63 @@ for _np, *_others in [(np.exp, math.exp), (np.log, math.log), (np.sqrt, math.sqr
                  (np.concatenate, np.concat if hasattr(np, "concat") else np.concatenate)]:
     alias(_np, *_others)
 
+# ---------------------------------------------------------------- writes into arrays
+# (the helpers of x[i] = v in generated code, differentiated again for higher order)
+
+@defvjp(copy_arg)
+def _(g, ans, x):
+    return g
+
+
+@defjvp(copy_arg)
+def _(g, ans, x):
+    return copy_arg(g)
+
+
+@defvjp(copy_item, nondiff=("idx",))
+def _(g, ans, x, idx):
+    return index_vjp(0.0, x, idx, g)
+
+
+@defjvp(copy_item, nondiff=("idx",))
+def _(g, ans, x, idx):
+    return copy_item(g, idx)
+
+
+@defvjp(writable, nondiff=("x",))
+def _(g, ans, d, x):
+    return unbroadcast(g, d)
+
+
+@defjvp(writable, nondiff=("x",))
+def _(g, ans, d, x):
+    return writable(g, x)
+
+
+@defvjp(written, nondiff=("x",))
+def _(g, ans, dv, x):
+    return unbroadcast(written(g, x), dv)
+
+
+@defjvp(written, nondiff=("x",))
+def _(g, ans, dv, x):
+    return written(g, x)
+
+
+@defvjp(setitem_grad, nondiff=("idx", "v", "x"))
+def _(g, ans, dx, idx, v, x):
+    return index_vjp(0.0, dx, idx, np.broadcast_to(written(g, x), np.shape(copy_item(dx, idx))))
+
+
+@defjvp(setitem_grad, nondiff=("idx", "v", "x"))
+def _(g, ans, dx, idx, v, x):
+    return setitem_grad(g, idx, v, x)
+
+
 # ---------------------------------------------------------------- zero derivative
 
 defnondiff(zeros_tangent, unit_tangent, check_args, check_inplace_arg, snapshot_arg,
-           check_unchanged)
+           check_unchanged, check_write)
 
 
 @defvjp(finalize, nondiff=("x",))

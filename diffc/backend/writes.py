@@ -1,0 +1,84 @@
+"""Run-time helpers of writes into arrays (``x[i] = v``) in generated code.
+
+Reverse mode records the part a write overwrites and puts it back in the backward
+pass; the adjoint of the written item is read from ``dx[i]``, which is then zeroed::
+
+    x[i] = v          ==>  forward:   x_old = copy_item(x, i)
+                                      x[i] = v
+                           backward:  x[i] = x_old
+                                      dv = dv + setitem_grad(dx, i, v, x)
+                                      dx = writable(dx, x)
+                                      dx[i] = 0.0
+
+Forward mode writes the tangent of the item into the tangent of the array. Adjoints and
+tangents are written in place only when these helpers made them (``writable``), so a
+derivative never writes into an array of the caller's or one shared with another value.
+"""
+import weakref
+
+import numpy as np
+
+from ..errors import DiffcError
+from .runtime import Items, unbroadcast
+
+__all__ = ["copy_arg", "copy_item", "writable", "written", "setitem_grad"]
+
+_OWNED = weakref.WeakValueDictionary()     # id -> the arrays writable() made
+
+
+def _array(x):
+    if isinstance(x, np.ndarray):
+        return x
+    raise DiffcError(f"diffc differentiates writes into NumPy arrays; this write goes into "
+                     f"a {type(x).__name__}",
+                     hint="make it an array first (np.array(...)), or build a new value")
+
+
+def copy_arg(x):
+    """A copy of a value the function writes into (an argument, or a result that shares
+    memory with an array written later): arrays, and the arrays of lists and tuples."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if type(x) in (list, tuple, Items):
+        return type(x)(copy_arg(v) for v in x)
+    return x
+
+
+def copy_item(x, idx):
+    """The part of x a write at idx overwrites, copied."""
+    v = _array(x)[idx]
+    return v.copy() if isinstance(v, np.ndarray) else v
+
+
+def writable(d, x):
+    """The adjoint or tangent ``d`` of x as an array shaped like x that derivative code may
+    write into: ``d`` itself if this helper made it, otherwise a new array."""
+    if type(d) is np.ndarray and _OWNED.get(id(d)) is d:
+        return d
+    x = _array(x)
+    dt = x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
+    if np.iscomplexobj(d):
+        dt = np.result_type(dt, np.complex64)
+    out = np.zeros(x.shape, dt)
+    if not (type(d) is float and d == 0.0):
+        out[...] = d
+    _OWNED[id(out)] = out
+    return out
+
+
+def written(dv, x):
+    """The tangent a write stores into x: ``dv``, or zero where x holds integers (the
+    write truncates the value)."""
+    return dv if _array(x).dtype.kind in "fc" else 0.0
+
+
+def setitem_grad(dx, idx, v, x):
+    """The adjoint of the item ``v`` written by ``x[idx] = v``: ``dx[idx]`` summed to the
+    shape of v (zero where x holds integers)."""
+    if type(dx) is float and dx == 0.0 or _array(x).dtype.kind not in "fc":
+        return 0.0
+    if np.shape(dx) != x.shape:
+        dx = np.broadcast_to(dx, x.shape)
+    g = dx[idx]
+    out = unbroadcast(g, v)
+    return out.copy() if out is g and isinstance(g, np.ndarray) else out

@@ -1,0 +1,129 @@
+"""Prepare writes into arrays (``x[i] = v``) for differentiation.
+
+A write changes every value sharing the array's memory. diffc follows the written array
+itself; for the rest:
+
+* a parameter the function writes into (or through a view of) is copied on entry, so
+  the derivative never changes the caller's arrays;
+* a result that may share memory with a written array is copied, since the backward
+  pass puts overwritten parts back;
+* another variable that may share memory with the written array and is read after
+  the write (a view of it, or the array it is a view of) gets a run-time check that
+  refuses the call if the memory really is shared; a module-level array is refused
+  when the derivative is built::
+
+    def f(x):                          def f(x):
+        y = x[1:]                          x = copy_arg(x)
+        x[0] = 2.0          ==>            y = x[1:]
+        return y                           check_write(x, 'x', ('y',), locals(), 'f.py:3:5')
+                                           x[0] = 2.0
+                                           y_out = copy_arg(y)
+                                           return y_out
+"""
+import ast
+
+import numpy as np
+
+from ..backend import checks, writes
+from ..errors import UnsupportedError
+from ..ir.liveness import live_after
+from ..ir.nodes import (Assign, AtomExpr, Attribute, Call, Const, ExprStmt, MethodRef, Raw,
+                        Return, SeqLit, SetItem, Subscript, Var)
+from ..ir.visit import atom_reads, children, walk
+from ..rules.effects import result_may_share
+
+
+def _shared(e):
+    """Names (and module-level arrays, as Consts) whose memory the value of ``e`` may
+    share: copies, views, containers holding them, calls that may return an argument."""
+    def names(a):
+        if isinstance(a, Const) and isinstance(a.value, np.ndarray):
+            return {a}
+        if isinstance(a, SeqLit):
+            return set().union(*(names(x) for x in a.elts)) if a.elts else set()
+        return atom_reads(a)
+    if isinstance(e, (AtomExpr, Subscript, Attribute)):
+        return names(e.atom if isinstance(e, AtomExpr) else e.value)
+    if isinstance(e, SeqLit):
+        return names(e)
+    if isinstance(e, Call):
+        method = e.fn.name if isinstance(e.fn, MethodRef) else None
+        if not result_may_share(e.fn if method is None else None, method):
+            return set()
+        out = set()
+        for a in list(e.args) + list(e.kwargs.values()):
+            out |= names(a)
+        return out
+    if isinstance(e, Raw):
+        return set(e.reads)
+    return set()
+
+
+def prepare_writes(fn_ir, namespace, names):
+    stmts = list(walk(fn_ir.body))
+    written = {s.target.name for s in stmts if isinstance(s, Assign) and
+               isinstance(s.value, SetItem)}
+    if not written:
+        return
+    parent = {}
+
+    def find(a):
+        while parent.get(a, a) != a:
+            a = parent[a]
+        return a
+
+    for s in stmts:
+        if isinstance(s, Assign) and not isinstance(s.value, SetItem):
+            for src in _shared(s.value):
+                for t in s.targets:
+                    ra, rb = find(t.name), find(src)
+                    if ra != rb:
+                        parent[ra] = rb
+    members = {}
+    for n in set(parent) | set(parent.values()) | written | set(fn_ir.params):
+        members.setdefault(find(n), set()).add(n)
+    classes = {w: members[find(w)] for w in written}
+    for w, cls in sorted(classes.items()):
+        arrays = sorted(c.src for c in cls if isinstance(c, Const))
+        if arrays:
+            s = next(s for s in stmts if isinstance(s, Assign) and s.target.name == w and
+                     isinstance(s.value, SetItem))
+            raise UnsupportedError(
+                f"`{w}[...] = ...` may write into the module-level array `{arrays[0]}` (`{w}` "
+                f"may be it or a view of it); diffc does not change module state", s.loc,
+                f"copy it first: `{w} = {arrays[0]}.copy()`")
+    copy = namespace.bind("copy_arg", writes.copy_arg)
+    shared = set().union(*classes.values())
+    entry = [Assign([Var(p)], Call(writes.copy_arg, copy, [Var(p)]), fn_ir.loc)
+             for p in fn_ir.params if p in shared]
+    check = namespace.bind("check_write", checks.check_write)
+    live = live_after(fn_ir.body)
+    _insert(fn_ir.body, classes, live, check)
+    body = fn_ir.body
+    if body and isinstance(body[-1], Return) and atom_reads(body[-1].value) & shared:
+        ret = body[-1]
+        out = Var(names.fresh("result"))
+        body.insert(len(body) - 1, Assign([out], Call(writes.copy_arg, copy, [ret.value]),
+                                          ret.loc))
+        ret.value = out
+    fn_ir.body = entry + body
+
+
+def _insert(stmts, classes, live, check):
+    i = 0
+    while i < len(stmts):
+        s = stmts[i]
+        for c in children(s):
+            _insert(c, classes, live, check)
+        if isinstance(s, Assign) and isinstance(s.value, SetItem):
+            x = s.target.name
+            others = sorted(n for n in classes[x] & live.get(id(s), set())
+                            if isinstance(n, str) and n != x)
+            s.value.keep = bool(classes[x] - {x})
+            if others:
+                where = f"{s.loc.filename}:{s.loc.lineno}:{s.loc.col + 1}" if s.loc else "?"
+                src = f"{check}({x}, {x!r}, {tuple(others)!r}, locals(), {where!r})"
+                stmts.insert(i, ExprStmt(Raw(ast.parse(src, mode="eval").body,
+                                             frozenset({x})), s.loc))
+                i += 1
+        i += 1
