@@ -19,7 +19,7 @@ import weakref
 import numpy as np
 
 from ..errors import DiffcError
-from .runtime import Items, unbroadcast
+from .runtime import Items, _is_basic, unbroadcast
 
 __all__ = ["copy_arg", "copy_item", "writable", "written", "setitem_grad"]
 
@@ -72,13 +72,27 @@ def written(dv, x):
     return dv if _array(x).dtype.kind in "fc" else 0.0
 
 
+def _last_writes(shape, idx, region):
+    """1 where an item of a write at an index array reaches the array, 0 where a later item
+    at the same position overwrote it (``z[[2, 2]] = v``: NumPy keeps the last). Found by
+    doing the same write with item numbers, so the order is NumPy's own."""
+    n = int(np.prod(region, dtype=np.int64))
+    who = np.full(shape, -1, dtype=np.int64)
+    who[idx] = np.arange(n).reshape(region)
+    won = np.zeros(n)
+    won[who[who >= 0]] = 1.0
+    return won.reshape(region)
+
+
 def setitem_grad(dx, idx, v, x):
     """The adjoint of the item ``v`` written by ``x[idx] = v``: ``dx[idx]`` summed to the
     shape of v (zero where x holds integers)."""
     if type(dx) is float and dx == 0.0 or _array(x).dtype.kind not in "fc":
         return 0.0
-    if np.shape(dx) != x.shape:
+    if not isinstance(dx, np.ndarray) or dx.shape != x.shape:
         dx = np.broadcast_to(dx, x.shape)
     g = dx[idx]
+    if not _is_basic(idx):
+        g = g * _last_writes(x.shape, idx, np.shape(g))
     out = unbroadcast(g, v)
     return out.copy() if out is g and isinstance(g, np.ndarray) else out

@@ -34,11 +34,11 @@ from ..rules.effects import result_may_share
 
 
 def _shared(e):
-    """Names (and module-level arrays, as Consts) whose memory the value of ``e`` may
+    """Names (and module-level arrays, as ``("module", name)``) whose memory the value of ``e`` may
     share: copies, views, containers holding them, calls that may return an argument."""
     def names(a):
         if isinstance(a, Const) and isinstance(a.value, np.ndarray):
-            return {a}
+            return {("module", a.src)}
         if isinstance(a, SeqLit):
             return set().union(*(names(x) for x in a.elts)) if a.elts else set()
         return atom_reads(a)
@@ -84,7 +84,7 @@ def prepare_writes(fn_ir, namespace, names):
         members.setdefault(find(n), set()).add(n)
     classes = {w: members[find(w)] for w in written}
     for w, cls in sorted(classes.items()):
-        arrays = sorted(c.src for c in cls if isinstance(c, Const))
+        arrays = sorted(c[1] for c in cls if isinstance(c, tuple))
         if arrays:
             s = next(s for s in stmts if isinstance(s, Assign) and s.target.name == w and
                      isinstance(s.value, SetItem))

@@ -1,0 +1,262 @@
+"""Writes into arrays: ``x[i] = v``, ``x[i] op= v``, slices, masks, index arrays, in loops
+and branches, on arrays made in the function and on arguments — reverse mode, forward
+mode and second order, each against central finite differences."""
+import numpy as np
+import pytest
+
+import diffc
+from diffc import DiffcError, UnsupportedError
+from tests.fdcheck import check_value_and_grad, numeric_grad, snapshot, assert_unchanged
+
+X4 = np.array([0.3, -0.5, 0.9, 1.3])
+A23 = np.array([[0.2, -0.4, 0.7], [1.1, 0.5, -0.8]])
+
+
+def fill_loop(x):
+    out = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        out[i] = np.sin(x[i]) * x[i]
+    return np.sum(out * out)
+
+
+def fill_empty_then_read(x):
+    y = np.empty(len(x))
+    y[0] = x[0]
+    for i in range(1, len(x)):
+        y[i] = y[i - 1] * x[i] + 0.5      # reads what the previous iteration wrote
+    return np.sum(y ** 2)
+
+
+def overwrite_then_read(x):
+    y = np.zeros_like(x)
+    for i in range(len(x)):
+        y[i] = x[i] ** 2
+        y[i] = y[i] * x[0] + y[i]          # the same element, overwritten and read back
+    return np.sum(y * x)
+
+
+def heat_equation(u, k):
+    u = u.copy()
+    for _ in range(6):
+        u[1:-1] = u[1:-1] + k * (u[2:] - 2 * u[1:-1] + u[:-2])
+    return np.sum(u ** 2)
+
+
+def augmented_everything(x):
+    y = x * 1.0
+    y[0] += x[1] * 3.0
+    y[1] -= x[2]
+    y[2] *= x[3]
+    y[3] /= 1.5 + x[0] ** 2
+    y[1:3] **= 2.0
+    return np.sum(y * y)
+
+
+def two_dimensional(a):
+    b = np.ones((2, 3))
+    b[0, 1] = a[1, 2] * a[0, 0]
+    b[:, 2] = np.tanh(a[:, 0])
+    b[1] = b[1] * a[0]                      # a whole row
+    b[1, :2] += a[1, 1:]
+    return np.sum(b * a)
+
+
+def mask_and_index_writes(x):
+    y = np.copy(x)
+    y[y > 0.5] = 0.5 * y[y > 0.5] ** 2      # a mask
+    z = np.zeros(6)
+    z[np.array([0, 2, 2, 5])] = x           # repeated index: the last write wins
+    z[np.array([1, 1])] += x[:2]            # buffered: x[1] lands once (as in NumPy)
+    return np.sum(y * y) + np.sum(z * np.arange(1.0, 7.0) * z)
+
+
+def write_into_argument(x):
+    x[0] = x[1] ** 2                        # diffc works on a copy of the caller's array
+    x[2:] *= x[0]
+    return np.sum(x * x)
+
+
+def writes_in_branches(x, c):
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    for i in range(4):
+        if x[i] > c:
+            y[i] = x[i] * c
+        else:
+            y[3 - i] += np.exp(x[i])
+    return np.sum(np.sin(y))
+
+
+def broadcast_item(x):
+    y = np.zeros((3, 4))
+    y[1] = x                                # a row
+    y[:, 0] = x[0] ** 2                     # a scalar into a column
+    y[2, 1:3] = x[1:3] * y[1, 1:3]
+    return np.sum(y ** 2)
+
+
+def written_while_loop(x):
+    y = np.zeros(8)
+    i = 0
+    s = x[0]
+    while i < 8 and s < 5.0:
+        y[i] = s
+        s = s * 1.3 + x[1]
+        i += 1
+    return np.sum(y * y)
+
+
+def returns_the_written_array(x):
+    y = np.zeros(3)
+    y[1] = x[0] * x[1]
+    y[2] = y[1] * x[2]
+    return y                               # value_and_grad below uses its sum
+
+
+def sum_of_the_written_array(x):
+    return np.sum(returns_the_written_array(x))
+
+
+PROGRAMS = [
+    (fill_loop, (X4,)),
+    (fill_empty_then_read, (X4,)),
+    (overwrite_then_read, (X4,)),
+    (heat_equation, (X4, 0.2)),
+    (augmented_everything, (X4,)),
+    (two_dimensional, (A23,)),
+    (mask_and_index_writes, (X4,)),
+    (write_into_argument, (X4,)),
+    (writes_in_branches, (X4, 0.4)),
+    (broadcast_item, (X4,)),
+    (written_while_loop, (X4,)),
+]
+
+
+def _args(args):
+    return [np.array(a, dtype=float) if isinstance(a, np.ndarray) else a for a in args]
+
+
+@pytest.mark.parametrize("f,args", PROGRAMS, ids=[f.__name__ for f, _ in PROGRAMS])
+def test_reverse_mode(f, args):
+    check_value_and_grad(f, _args(args))
+
+
+@pytest.mark.parametrize("f,args", PROGRAMS, ids=[f.__name__ for f, _ in PROGRAMS])
+def test_forward_mode(f, args):
+    args = _args(args)
+    rng = np.random.default_rng(0)
+    v = rng.standard_normal(np.shape(args[0]))
+    before = snapshot(args)
+    value, tangent = diffc.jvp(f)(*args, v)
+    assert_unchanged(before[0], args[0])
+    ref = numeric_grad(f, snapshot(args))
+    np.testing.assert_allclose(tangent, np.sum(ref * v), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(value, f(*snapshot(args)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("f,args", PROGRAMS, ids=[f.__name__ for f, _ in PROGRAMS])
+def test_second_order(f, args):
+    args = _args(args)
+    h = diffc.hessian(f)(*args)
+    g = diffc.grad(f)
+    x = args[0]
+    ref = np.array([np.reshape(numeric_grad(lambda y: np.reshape(g(y, *args[1:]), -1)[j],
+                                            [x.copy()]), -1) for j in range(x.size)])
+    np.testing.assert_allclose(np.reshape(h, (x.size, x.size)), ref, rtol=1e-5, atol=1e-6)
+
+
+def written_zero_d_array(x):
+    y = np.zeros(())
+    y[()] = x[0] * x[1]
+    y[()] = y * x[2]
+    return y                          # the written array itself
+
+
+def test_returned_written_array_is_not_changed_by_the_backward_pass():
+    x = np.array([0.5, 2.0, -1.5])
+    check_value_and_grad(sum_of_the_written_array, [x])
+    value, grad = diffc.value_and_grad(written_zero_d_array)(x)
+    assert float(value) == written_zero_d_array(x.copy()) == -1.5   # not the restored 0.0
+    np.testing.assert_allclose(grad, numeric_grad(written_zero_d_array, [x.copy()]), rtol=1e-6)
+
+
+def test_integer_array_truncates_so_its_item_has_zero_derivative():
+    def f(x):
+        k = np.zeros(3, dtype=np.int64)
+        k[0] = x * 10.0              # truncated to an integer: piecewise constant
+        y = np.zeros(3)
+        y[1] = x * 2.0
+        return float(k[0]) + np.sum(y)
+    assert diffc.grad(f)(0.33) == pytest.approx(2.0)
+    assert diffc.jvp(f)(0.33, 1.0)[1] == pytest.approx(2.0)
+
+
+def view_written_then_read(x):
+    y = x * 1.0
+    v = y[1:3]                       # a view of y
+    y[1] = 5.0                       # changes v too
+    return np.sum(v * x[:2])
+
+
+def written_view_of_a_local(x):
+    y = x * 2.0
+    v = y[:2]
+    v[0] = x[3]                      # writes into y through the view
+    return np.sum(y)
+
+
+def test_writes_through_views_read_later_are_refused():
+    with pytest.raises(DiffcError, match=r"writes into y, which shares memory with `v`"):
+        diffc.grad(view_written_then_read)(X4.copy())
+    with pytest.raises(DiffcError, match=r"writes into v, which shares memory with `y`"):
+        diffc.grad(written_view_of_a_local)(X4.copy())
+
+
+def view_dead_after_the_write(x):
+    y = x * 1.0
+    s = np.sum(y[1:3] * x[1:3])      # a view, read only before the write
+    y[1] = s
+    return np.sum(y * y)
+
+
+def test_views_not_read_after_the_write_are_exact():
+    check_value_and_grad(view_dead_after_the_write, [X4.copy()])
+
+
+G = np.array([1.0, 2.0, 3.0])
+
+
+def writes_into_a_global(x):
+    g = G
+    g[0] = x
+    return np.sum(g)
+
+
+def test_writes_into_module_arrays_are_refused_at_build_time():
+    with pytest.raises(UnsupportedError, match="module-level array `G`"):
+        diffc.grad(writes_into_a_global)
+
+
+def writes_through_two_subscripts(x):
+    y = np.zeros((2, 2))
+    y[0][1] = x
+    return np.sum(y)
+
+
+def test_chained_subscript_writes_are_refused_with_a_hint():
+    with pytest.raises(UnsupportedError, match=r"x\[i, j\]"):
+        diffc.grad(writes_through_two_subscripts)
+
+
+def test_caller_arrays_are_not_modified():
+    x = X4.copy()
+    diffc.grad(write_into_argument)(x)
+    diffc.jvp(write_into_argument)(x, np.ones(4))
+    diffc.hessian(write_into_argument)(x)
+    np.testing.assert_array_equal(x, X4)
+
+
+def test_generated_code_reads_like_the_write():
+    src = diffc.source(diffc.grad(fill_loop))
+    assert "out[i] = t" in src or "out[i] = " in src
+    assert "out_old = copy_item(out, i)" in src
+    assert "dout[i] = 0.0" in src
