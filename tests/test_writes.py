@@ -112,6 +112,27 @@ def returns_the_written_array(x):
     return y                               # value_and_grad below uses its sum
 
 
+def reads_the_whole_array_between_writes(x):
+    y = x * 2.0 + 1.0
+    s = 0.0
+    for i in range(len(x)):
+        s = s + np.sum(y * y) * x[i]     # the backward pass needs y as it was here
+        y[i] = np.sin(y[i]) + x[i]
+    return s + np.sum(y)
+
+
+def rod(p):
+    k, h = p[0], p[1]
+    u = np.full(6, 3.0)
+    out = np.empty((4, 2))               # garbage: every part of it is overwritten
+    for t in range(4):
+        u[0] = 10.0 * p[0]
+        u[1:-1] = u[1:-1] + 0.2 * (k * (u[2:] - 2.0 * u[1:-1] + u[:-2]) - h * u[1:-1])
+        u[-1] = u[-2]
+        out[t] = u[np.array([1, 3])]
+    return np.sum(out ** 2)
+
+
 def sum_of_the_written_array(x):
     return np.sum(returns_the_written_array(x))
 
@@ -128,6 +149,8 @@ PROGRAMS = [
     (writes_in_branches, (X4, 0.4)),
     (broadcast_item, (X4,)),
     (written_while_loop, (X4,)),
+    (reads_the_whole_array_between_writes, (X4,)),
+    (rod, (np.array([0.5, 0.05]),)),
 ]
 
 

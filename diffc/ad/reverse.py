@@ -258,9 +258,11 @@ class Reverse:
         save, restore = self.save_restore(old.name, s.loc)
         fwd = [save, Assign([old], _raw(f"{self.helper['copy_item']}({x}, {idx})", reads),
                             s.loc), s]
-        bwd = [restore, Assign([e.value], SetItem(e.value, e.index, old, e.keep), s.loc)]
+        # the part is put back from this write's record, then the record of the write
+        # before it is restored (popped)
+        bwd = [Assign([e.value], SetItem(e.value, e.index, old, e.keep), s.loc)]
         if x not in self.active:
-            return fwd, bwd
+            return fwd, bwd + [restore]
         dx = self.adj(x)
         self.inplace.add(dx)
         if self.is_active(e.item):
@@ -271,7 +273,7 @@ class Reverse:
         bwd.append(Assign([Var(dx)], _raw(f"{self.helper['writable']}({dx}, {x})", {dx, x}),
                           s.loc, linear_in=dx))
         bwd.append(Assign([Var(dx)], SetItem(Var(dx), e.index, ZERO), s.loc, linear_in=dx))
-        return fwd, bwd
+        return fwd, bwd + [restore]
 
     def own_adjoint(self, dy, own, s):
         """``x = f(x)``: the adjoint of the old x replaces the adjoint of the new one."""
