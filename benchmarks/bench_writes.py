@@ -12,7 +12,7 @@ they can run the same code:
 * autograd cannot differentiate item assignment (its ArrayBox refuses it);
 * JAX arrays are immutable: the same loop written with ``y = y.at[i].set(v)``
   under ``jax.grad`` (no jit: compiling a 1e5-step Python loop does not finish
-  in reasonable time), run only up to n = 1e4.
+  in reasonable time), run only at n = 1e3 (seconds per gradient).
 
 Each gradient is checked against finite differences in a few coordinates first.
 """
@@ -106,8 +106,8 @@ def check(f, g, x):
     rng = np.random.default_rng(1)
     for j in rng.choice(x.shape[0], 3, replace=False):
         e = np.zeros_like(x)
-        e[j] = 1e-6
-        fd = (f(x + e) - f(x - e)) / 2e-6
+        e[j] = 1e-4            # the sums of 1e5 terms: a larger step keeps cancellation small
+        fd = (f(x + e) - f(x - e)) / 2e-4
         if not np.isclose(g[j], fd, rtol=1e-5, atol=1e-8):
             sys.exit(f"{f.__name__}: gradient[{j}] = {g[j]}, finite differences {fd}")
 
@@ -143,7 +143,7 @@ def main():
             t_grad = best(lambda: g(x), reps)
             mem = peak_memory(lambda: g(x)) / 1e6
             jax_col = "-"
-            if jax is not None and n <= 10_000:
+            if jax is not None and n <= 1_000:
                 jg = jax.grad(lambda v: JAX[f](v, jnp))
                 jx = jnp.asarray(x)
                 jax_col = f"{best(lambda: jg(jx).block_until_ready(), 1):.3f}s"
