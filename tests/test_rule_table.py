@@ -264,6 +264,8 @@ add([wr.copy_arg], [(U((2, 3)),), (U(None),), (seq(U((2,)), U((2,))),)])
 add([wr.copy_item], [(U((4,)), C(1)), (U((2, 3)), C((slice(0, 2), 1))), (U((4,)), C(slice(1, 3)))])
 add([wr.writable], [(U((4,)), C(np.zeros(4))), (U(None), C(np.zeros((2, 3)))),
                     (U((3,)), C(np.zeros((2, 3))))], wrt=("d",))
+add([wr.writable_items], [(seq(U((2,)), U((2,))), C([0.0, 0.0])),
+                          (seq(U(None), U(None), U(None)), C([1.0, 2.0, 3.0]))], wrt=("d",))
 add([wr.written], [(U(None), C(np.zeros(4))), (U((2,)), C(np.zeros(4)))], wrt=("dv",))
 add([wr.setitem_grad], [(U((4,)), C(1), C(0.0), C(np.zeros(4))),
                         (U((2, 3)), C((slice(None), 1)), C(np.zeros(2)), C(np.zeros((2, 3)))),

@@ -133,6 +133,41 @@ def rod(p):
     return np.sum(out ** 2)
 
 
+def trajectory_appended(p):
+    y, v = 1.0, 0.0
+    hs = []
+    for i in range(30):
+        v = v - (9.81 + p[0] * v) * 0.01
+        y = y + v * 0.01
+        if y < 0.0:
+            y = -y * p[1]
+            v = -v * p[1]
+        hs.append(y)
+    return np.sum(np.array(hs) ** 2)
+
+
+def rows_appended_and_read_by_item(x):
+    rows = []
+    for i in range(3):
+        rows.append(x * (i + 1.0))
+    rows.append(np.sin(x))
+    return np.sum(np.stack(rows) ** 2) + rows[1][0] * rows[-1][1]
+
+
+def list_read_while_it_grows(x):
+    acc = []
+    s = 0.0
+    for i in range(4):
+        acc.append(x[i] * s + 1.0)
+        s = s + np.sum(np.array(acc)) * x[i]
+    return s + acc[0]
+
+
+def appends_to_an_argument(x, ls):
+    ls.append(x[0] * x[1])           # the derivative appends to a copy
+    return np.sum(np.array(ls)) * x[2]
+
+
 def sum_of_the_written_array(x):
     return np.sum(returns_the_written_array(x))
 
@@ -151,6 +186,9 @@ PROGRAMS = [
     (written_while_loop, (X4,)),
     (reads_the_whole_array_between_writes, (X4,)),
     (rod, (np.array([0.5, 0.05]),)),
+    (trajectory_appended, (np.array([0.35, 0.8]),)),
+    (rows_appended_and_read_by_item, (np.array([0.3, -0.7]),)),
+    (list_read_while_it_grows, (X4,)),
 ]
 
 
@@ -228,9 +266,9 @@ def written_view_of_a_local(x):
 
 
 def test_writes_through_views_read_later_are_refused():
-    with pytest.raises(DiffcError, match=r"writes into y, which shares memory with `v`"):
+    with pytest.raises(DiffcError, match=r"write into `y` changes `v` too"):
         diffc.grad(view_written_then_read)(X4.copy())
-    with pytest.raises(DiffcError, match=r"writes into v, which shares memory with `y`"):
+    with pytest.raises(DiffcError, match=r"write into `v` changes `y` too"):
         diffc.grad(written_view_of_a_local)(X4.copy())
 
 
@@ -283,3 +321,29 @@ def test_generated_code_reads_like_the_write():
     assert "out[i] = t" in src or "out[i] = " in src
     assert "out_old = copy_item(out, i)" in src
     assert "dout[i] = 0.0" in src
+
+
+def test_append_never_changes_the_callers_list():
+    ls = [1.0, 2.0]
+    g = diffc.grad(appends_to_an_argument)(X4.copy(), ls)
+    assert ls == [1.0, 2.0]
+    np.testing.assert_allclose(g, numeric_grad(appends_to_an_argument, [X4.copy(), [1.0, 2.0]]),
+                               rtol=1e-6)
+
+
+def alias_of_a_list_read_after_append(x):
+    ls = [x[0]]
+    other = ls
+    ls.append(x[1] * 2.0)
+    return np.sum(np.array(other)) * x[2]
+
+
+def test_append_to_a_list_with_an_alias_read_later_is_refused():
+    with pytest.raises(DiffcError, match=r"write into `ls` changes `other` too"):
+        diffc.grad(alias_of_a_list_read_after_append)(X4.copy())
+
+
+def test_append_source_reads_like_python():
+    src = diffc.source(diffc.grad(trajectory_appended))
+    assert "hs.append(y)" in src
+    assert "hs = unappend(hs)" in src or "unappend(hs)" in src

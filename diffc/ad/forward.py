@@ -24,7 +24,7 @@ from ..errors import NoRuleError, UnsupportedError
 from ..ir.activity import (NONDIFF_ATTRS, diff_operands, is_user_function, op_callee,
                            varied_names)
 from ..ir.nodes import (Assign, AtomExpr, Attribute, Call, Const, ExprStmt, For, If,
-                        Raise, Raw, Return, SeqLit, SetItem, Subscript, Var, While, const)
+                        Raise, Raw, Return, SeqLit, SetItem, Append, Subscript, Var, While, const)
 from ..ir.shapes import Shapes
 from ..ir.visit import atom_reads, expr_reads
 from ..rules import inline_vjp
@@ -52,6 +52,7 @@ class Forward:
         from ..backend import writes
         self.writable = namespace.bind("writable", writes.writable)
         self.written = namespace.bind("written", writes.written)
+        self.writable_items = namespace.bind("writable_items", writes.writable_items)
         self.kw = tangent_params(fn_ir.params, self.active_params)
         for p in self.active_params:
             if self.kw[p] not in names.taken:
@@ -147,6 +148,14 @@ class Forward:
             return [s]
         if isinstance(s.value, SetItem):
             return self.setitem(s)
+        if isinstance(s.value, Append):
+            # ls.append(v)  ==>  dls = writable_items(dls, ls); ls.append(v); dls.append(dv)
+            ls, item = s.value.value, s.value.item
+            dls = Var(self.dot(ls.name))
+            dv = Var(self.dot(item.name)) if self.is_varied(item) else ZERO
+            return [Assign([dls], _raw(f"{self.writable_items}({dls.name}, {ls.name})",
+                                       {dls.name, ls.name}), s.loc),
+                    s, Assign([dls], Append(dls, dv), s.loc)]
         if len(targets) > 1:
             return self.unpack(s)
         y = targets[0]

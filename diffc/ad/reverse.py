@@ -24,7 +24,7 @@ from ..frontend.callables import signature
 from ..errors import NoRuleError, UnsupportedError
 from ..ir.activity import NONDIFF_ATTRS, diff_operands, is_user_function, op_callee
 from ..ir.nodes import (AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                        If, MethodRef, Raise, Raw, Restore, Return, Save, SeqLit, SetItem,
+                        If, MethodRef, Raise, Raw, Restore, Return, Save, SeqLit, SetItem, Append,
                         Subscript, UnaryOp, Var, While, const)
 from ..ir.shapes import Shapes
 from ..ir.visit import all_defs, atom_reads, expr_reads
@@ -218,6 +218,8 @@ class Reverse:
     def assign(self, s):
         if isinstance(s.value, SetItem):
             return self.setitem(s)
+        if isinstance(s.value, Append):
+            return self.append(s)
         saves, restores = zip(*(self.save_restore(t.name, s.loc) for t in s.targets))
         saves, restores = list(saves), list(restores)
         if not any(t.name in self.active for t in s.targets):
@@ -274,6 +276,26 @@ class Reverse:
                           s.loc, linear_in=dx))
         bwd.append(Assign([Var(dx)], SetItem(Var(dx), e.index, ZERO), s.loc, linear_in=dx))
         return fwd, bwd + [restore]
+
+    def append(self, s):
+        """``ls.append(v)``: backward, the last item's adjoint goes to ``v`` and the item
+        is removed again (see backend/writes.py)."""
+        e = s.value
+        ls = e.value.name
+        undo = _raw(f"{self.helper['unappend']}({ls})", {ls})
+        bwd = [ExprStmt(undo, s.loc) if e.keep else Assign([e.value], undo, s.loc)]
+        if ls not in self.active:
+            return [s], bwd
+        dls = self.adj(ls)
+        self.inplace.add(dls)
+        out = []
+        if self.is_active(e.item):
+            v = e.item.name
+            out.append(AddTo(self.adj(v), _raw(f"{self.helper['appended_grad']}({dls}, {ls})",
+                                               {dls, ls}), dls, loc=s.loc))
+        out.append(Assign([Var(dls)], _raw(f"{self.helper['drop_last']}({dls}, {ls})",
+                                           {dls, ls}), s.loc, linear_in=dls))
+        return [s], out + bwd
 
     def own_adjoint(self, dy, own, s):
         """``x = f(x)``: the adjoint of the old x replaces the adjoint of the new one."""
@@ -422,5 +444,6 @@ def _runtime_helpers():
     from ..backend import runtime
     from ..backend import writes
     out = {n: getattr(runtime, n) for n in ("index_vjp", "seq_item", "seq_add")}
-    out.update((n, getattr(writes, n)) for n in ("copy_item", "setitem_grad", "writable"))
+    out.update((n, getattr(writes, n)) for n in ("copy_item", "setitem_grad", "writable",
+                                                 "unappend", "appended_grad", "drop_last"))
     return out

@@ -244,21 +244,24 @@ def check_write(x, name, others, scope, where):
     """Refuse ``x[...] = v`` when x shares memory with another variable read later (a view
     of it, or the array it is a view of): the write would change that value too, which
     diffc does not follow."""
-    if not isinstance(x, np.ndarray):
+    if not isinstance(x, (np.ndarray, list)):
         return
     for other in others:
         if other in scope and _shares(x, scope[other], 0):
             raise DiffcError(
-                f"{where}: `{name}[...] = ...` writes into {name}, which shares memory with "
-                f"`{other}` (a view, or the array {name} is a view of), read later; diffc "
-                f"does not follow writes through views yet",
+                f"{where}: this write into `{name}` changes `{other}` too (it shares memory "
+                f"with {name}: a view, an alias, or a list holding it), and `{other}` is read "
+                f"later; diffc does not follow writes through views yet",
                 hint=f"copy the part you write into: `{name} = {name}.copy()` (or copy "
                      f"`{other}`)")
 
 
 def _shares(z, o, depth):
-    """May the array z share memory with o, or with an item of o (a list holding z)?"""
-    if isinstance(o, np.ndarray):
+    """May the array (or list) z share memory with o, or with an item of o (a list holding
+    z)?"""
+    if o is z:
+        return True
+    if isinstance(o, np.ndarray) and isinstance(z, np.ndarray):
         return np.may_share_memory(z, o)
     if isinstance(o, (list, tuple)) and depth < 4:
         return any(_shares(z, item, depth + 1) for item in o)

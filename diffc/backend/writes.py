@@ -21,7 +21,8 @@ import numpy as np
 from ..errors import DiffcError
 from .runtime import Items, _is_basic, unbroadcast
 
-__all__ = ["copy_arg", "copy_item", "writable", "written", "setitem_grad"]
+__all__ = ["copy_arg", "copy_item", "writable", "written", "setitem_grad", "unappend",
+           "appended_grad", "drop_last", "writable_items"]
 
 _OWNED = weakref.WeakValueDictionary()     # id -> the arrays writable() made
 
@@ -96,3 +97,62 @@ def setitem_grad(dx, idx, v, x):
         g = g * _last_writes(x.shape, idx, np.shape(g))
     out = unbroadcast(g, v)
     return out.copy() if out is g and isinstance(g, np.ndarray) else out
+
+
+# ---------------------------------------------------------------- ls.append(v)
+#
+#     ls.append(v)     ==>  forward:   ls.append(v)
+#                           backward:  dv = dv + appended_grad(dls, ls)
+#                                      dls = drop_last(dls, ls)
+#                                      ls = unappend(ls)
+#
+# The adjoint (or tangent) of a list is ``Items``, one value per item, or 0.0.
+
+def _list(ls):
+    if type(ls) is list or type(ls) is Items:
+        return ls
+    raise DiffcError(f"diffc differentiates `.append` on lists; this one appends to a "
+                     f"{type(ls).__name__}", hint="use a list")
+
+
+def unappend(ls):
+    """Undo ``ls.append(v)``."""
+    _list(ls).pop()
+    return ls
+
+
+def appended_grad(dls, ls):
+    """The adjoint of the item ``ls.append(v)`` appended (the last one)."""
+    if type(dls) is float and dls == 0.0:
+        return 0.0
+    if isinstance(dls, (list, tuple)) and len(dls) == len(_list(ls)):
+        return dls[-1]
+    raise DiffcError(f"the adjoint of a list of {len(ls)} items has "
+                     f"{len(dls) if isinstance(dls, (list, tuple)) else 'shape ' + str(np.shape(dls))}"
+                     " items")
+
+
+def drop_last(dls, ls):
+    """The adjoint of the list before ``ls.append(v)``: without its last item."""
+    if type(dls) is float and dls == 0.0:
+        return dls
+    if type(dls) is Items and _OWNED.get(id(dls)) is dls:
+        dls.pop()
+        return dls
+    out = Items(list(dls)[:-1])
+    _OWNED[id(out)] = out
+    return out
+
+
+def writable_items(d, ls):
+    """The adjoint or tangent ``d`` of the list ls as ``Items`` that derivative code may
+    append to or pop from: ``d`` itself if these helpers made it, otherwise new ones."""
+    n = len(_list(ls))
+    if type(d) is Items and _OWNED.get(id(d)) is d and len(d) == n:
+        return d
+    items = [0.0] * n if (type(d) is float and d == 0.0) else list(d)
+    if len(items) != n:
+        raise DiffcError(f"the tangent of a list of {n} items has {len(items)} items")
+    out = Items(items)
+    _OWNED[id(out)] = out
+    return out

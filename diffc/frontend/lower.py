@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import NameResolutionError, UnsupportedError
 from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                        Function, If, MethodRef, Raise, Return, SeqLit, SetItem, Slice, Subscript,
+                        Function, If, MethodRef, Raise, Return, SeqLit, SetItem, Append, Slice, Subscript,
                         UnaryOp, Var, While, const)
 from ..backend import checks
 from .loops import CHECK_SEQUENCE
@@ -161,6 +161,16 @@ class Lowerer:
     def stmt_Expr(self, s):
         if isinstance(s.value, gast.Constant):
             return  # a docstring or a bare constant: nothing to do
+        c = s.value
+        if isinstance(c, gast.Call) and isinstance(c.func, gast.Attribute) and \
+                c.func.attr == "append" and isinstance(c.func.value, gast.Name) and \
+                c.func.value.id in self.locals and len(c.args) == 1 and not c.keywords and \
+                not isinstance(c.args[0], gast.Starred):
+            # ls.append(v) on a local list: a write diffc differentiates
+            item = self.expr(c.args[0])
+            ls = Var(c.func.value.id)
+            self.emit(Assign([ls], Append(ls, item)))
+            return
         if isinstance(s.value, gast.Call):
             self.emit(ExprStmt(self.call_expr(s.value)))
         else:

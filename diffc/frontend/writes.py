@@ -27,7 +27,7 @@ import numpy as np
 from ..backend import checks, writes
 from ..errors import UnsupportedError
 from ..ir.liveness import live_after
-from ..ir.nodes import (Assign, AtomExpr, Attribute, Call, Const, ExprStmt, MethodRef, Raw,
+from ..ir.nodes import (Append, Assign, AtomExpr, Attribute, Call, Const, ExprStmt, MethodRef, Raw,
                         Return, SeqLit, SetItem, Subscript, Var)
 from ..ir.visit import atom_reads, children, walk
 from ..rules.effects import result_may_share
@@ -59,10 +59,13 @@ def _shared(e):
     return set()
 
 
+def _is_write(s):
+    return isinstance(s, Assign) and isinstance(s.value, (SetItem, Append))
+
+
 def prepare_writes(fn_ir, namespace, names):
     stmts = list(walk(fn_ir.body))
-    written = {s.target.name for s in stmts if isinstance(s, Assign) and
-               isinstance(s.value, SetItem)}
+    written = {s.target.name for s in stmts if _is_write(s)}
     if not written:
         return
     parent = {}
@@ -73,8 +76,11 @@ def prepare_writes(fn_ir, namespace, names):
         return a
 
     for s in stmts:
-        if isinstance(s, Assign) and not isinstance(s.value, SetItem):
-            for src in _shared(s.value):
+        if isinstance(s, Assign):
+            # ls.append(v): the list holds v from then on
+            sources = _shared(s.value) if not _is_write(s) else \
+                (atom_reads(s.value.item) if isinstance(s.value, Append) else set())
+            for src in sources:
                 for t in s.targets:
                     ra, rb = find(t.name), find(src)
                     if ra != rb:
@@ -86,8 +92,7 @@ def prepare_writes(fn_ir, namespace, names):
     for w, cls in sorted(classes.items()):
         arrays = sorted(c[1] for c in cls if isinstance(c, tuple))
         if arrays:
-            s = next(s for s in stmts if isinstance(s, Assign) and s.target.name == w and
-                     isinstance(s.value, SetItem))
+            s = next(s for s in stmts if _is_write(s) and s.target.name == w)
             raise UnsupportedError(
                 f"`{w}[...] = ...` may write into the module-level array `{arrays[0]}` (`{w}` "
                 f"may be it or a view of it); diffc does not change module state", s.loc,
@@ -115,7 +120,7 @@ def _insert(stmts, classes, live, check):
         s = stmts[i]
         for c in children(s):
             _insert(c, classes, live, check)
-        if isinstance(s, Assign) and isinstance(s.value, SetItem):
+        if _is_write(s):
             x = s.target.name
             others = sorted(n for n in classes[x] & live.get(id(s), set())
                             if isinstance(n, str) and n != x)

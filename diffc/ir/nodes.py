@@ -126,6 +126,15 @@ class SetItem:
 
 
 @dataclass
+class Append:
+    """``ls.append(item)`` on a list, in place; the value of ``Assign([ls], Append(ls,
+    item))``, like ``SetItem``."""
+    value: Any
+    item: Any
+    keep: bool = False
+
+
+@dataclass
 class SeqLit:
     """A tuple or list display whose elements are atoms."""
     kind: str  # 'tuple' or 'list'

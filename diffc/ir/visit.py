@@ -1,6 +1,6 @@
 """Reads and writes of IR nodes, and walking nested statement lists."""
 from .nodes import (AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                    If, Pop, Push, Raise, Raw, Return, SeqLit, SetItem, Slice, Subscript, UnaryOp,
+                    If, Pop, Push, Raise, Raw, Return, SeqLit, SetItem, Slice, Append, Subscript, UnaryOp,
                     Var, While, Save, Restore)
 
 
@@ -28,6 +28,8 @@ def expr_reads(e):
         return atom_reads(e.value) | atom_reads(e.index)
     if isinstance(e, SetItem):
         return atom_reads(e.value) | atom_reads(e.index) | atom_reads(e.item)
+    if isinstance(e, Append):
+        return atom_reads(e.value) | atom_reads(e.item)
     if isinstance(e, SeqLit):
         return atom_reads(e)
     if isinstance(e, Call):

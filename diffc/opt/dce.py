@@ -5,7 +5,7 @@ computed through branches and loops (to a fixed point)::
 
     dt = 0.0                   (never read again)    ==>   (removed)
 """
-from ..ir.nodes import AddTo, Assign, For, If, SetItem, While
+from ..ir.nodes import AddTo, Append, Assign, For, If, SetItem, While
 from ..ir.visit import atom_reads, rewrite, stmt_defs, stmt_reads
 
 
@@ -27,7 +27,7 @@ def _block(stmts, live, only=None):
 def _stmt(s, live, only):
     if isinstance(s, (Assign, AddTo)):
         defs = stmt_defs(s)
-        kept = isinstance(s.value, SetItem) and s.value.keep   # a view of it may be read
+        kept = isinstance(s.value, (SetItem, Append)) and s.value.keep   # a view of it may be read
         if not defs & live and (only is None or defs <= only) and not kept:
             return [], live
         return [s], (live - defs) | stmt_reads(s)

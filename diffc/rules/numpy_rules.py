@@ -31,7 +31,8 @@ from ..ir.nodes import MethodRef
 from ..backend.runtime import Items, div, minmax_weights, ravel_order
 from ..backend.checks import check_write
 from ..backend.runtime import index_vjp
-from ..backend.writes import copy_arg, copy_item, setitem_grad, writable, written
+from ..backend.writes import (copy_arg, copy_item, setitem_grad, writable, writable_items,
+                              written)
 from .registry import alias, defjvp, defnondiff, defvjp
 
 # ---------------------------------------------------------------- elementwise, one argument
@@ -695,6 +696,16 @@ def _(g, ans, d, x):
 @defjvp(writable, nondiff=("x",))
 def _(g, ans, d, x):
     return writable(g, x)
+
+
+@defvjp(writable_items, nondiff=("ls",))
+def _(g, ans, d, ls):
+    return g
+
+
+@defjvp(writable_items, nondiff=("ls",))
+def _(g, ans, d, ls):
+    return writable_items(g, ls)
 
 
 @defvjp(written, nondiff=("x",))
