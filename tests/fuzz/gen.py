@@ -37,19 +37,30 @@ import re
 
 import numpy as np
 
-__all__ = ["Program", "generate", "Config", "EffectsConfig"]
+__all__ = ["Program", "generate", "Config", "EffectsConfig", "WritesConfig"]
 
 
 class Program:
     """A generated program: module ``source``, entry ``fname``, ``args``, ``wrt``."""
 
-    def __init__(self, seed, source, args, wrt, fname="f", extra_wrt=None):
+    def __init__(self, seed, source, args, wrt, fname="f", extra_wrt=None, writes=False,
+                 tangents=None):
         self.seed = seed
         self.source = source
         self.args = args            # tuple of Python floats, ints and float64 arrays
         self.wrt = wrt              # tuple of positions (all float arguments)
         self.fname = fname
         self.extra_wrt = extra_wrt  # None, or a single position/name also checked with grad
+        self.writes = writes        # f may write into its own arguments (WritesConfig)
+        self.tangents = tangents    # None, or {position: tangent}: diffc.jvp is checked too
+
+    def replace(self, **kw):
+        """A copy with some fields changed (the shrinker's edits keep the rest)."""
+        fields = dict(seed=self.seed, source=self.source, args=self.args, wrt=self.wrt,
+                      fname=self.fname, extra_wrt=self.extra_wrt, writes=self.writes,
+                      tangents=self.tangents)
+        fields.update(kw)
+        return Program(**fields)
 
     def __repr__(self):
         return f"Program(seed={self.seed}, wrt={self.wrt})\n{self.source}"
@@ -64,6 +75,8 @@ class Config:
     max_depth = 3         # expression depth
     max_trip = 4          # constant loop trip counts 0..max_trip
     effects = False       # the effect shapes of EffectsConfig (off: the programs of before)
+    writes = False        # the writes of WritesConfig (off: the programs of before)
+    forward = False       # the oracle also checks diffc.jvp (tangents drawn per sample)
 
 
 class EffectsConfig(Config):
@@ -86,6 +99,35 @@ class EffectsConfig(Config):
     p_deco_helper = 0.35  # a helper is decorated
     p_deco_f = 0.08       # f is decorated
     p_const_value = 0.3   # a written value does not depend on the inputs
+
+
+class WritesConfig(Config):
+    """Config adding writes into arrays (see "writes" in the Generator):
+    ``y[i] = e`` and ``y[i] op= e`` (every augmented operator) at elements,
+    slices, rows and columns, masks and index arrays with repeats, on arrays
+    made in the function (``np.zeros``, ``np.empty``, ``np.zeros_like``,
+    ``np.full``, ``np.copy``, ``x.copy()``, ``np.array``, arithmetic results)
+    and on arguments of ``f``; preallocated arrays filled in loops,
+    recurrences reading what an earlier iteration wrote, overwrite-then-read,
+    stencil updates, writes in branches and while loops, and now and then a
+    view read after a write (diffc must refuse those) or ``y[i][j] = e``
+    (refused at build time).  The oracle also checks forward mode (jvp)."""
+    writes = True
+    forward = True
+    max_helpers = 2
+    min_stmts = 3
+    max_stmts = 7
+    w_write = 9           # statement: one write (element, slice, row, column, mask, index array)
+    w_fill = 4            # a preallocated array filled in a for loop
+    w_rec = 3             # a recurrence reading what the previous iteration wrote
+    w_over = 2            # overwrite then read the same element
+    w_stencil = 2         # a stencil update (repeated in a loop)
+    w_branch = 2          # a for loop writing in if/else branches
+    w_while = 2           # a while loop writing
+    w_view = 0.6          # f reads a view of a written array after the write (top level of f)
+    p_arg_written = 0.4   # an array argument of f is written into
+    p_chained = 0.015     # a 2-D write as y[i][j] = e (diffc refuses it)
+    p_empty = 0.35        # a filled array starts as np.empty
 
 
 class E(str):
@@ -175,6 +217,10 @@ class Generator:
         self.n = r.randint(1, 4)
         if r.random() < 0.3 and self.m == self.n:
             self.n = self.m % 4 + 1
+        if config.writes:                   # writes want room: lengths 2..5
+            self.m, self.n = r.randint(2, 5), r.randint(2, 5)
+            if self.m == self.n and r.random() < 0.3:
+                self.n = 2 if self.m != 2 else 3
         m, n = self.m, self.n
         menu = [(), (n,), (m,), (m, n), (n, m), (1, n), (m, 1)]
         self.shapes = []
@@ -187,6 +233,8 @@ class Generator:
         self.int_max = 4
         self.written = []       # effects: arrays written in place in the current function
         self.decos_used = []    # effects: decorators the module defines
+        self.in_f = False       # writes: generating f (not a helper)
+        self.must_read = []     # writes: terms f's return must read (views read after a write)
 
     # ------------------------------------------------------------------ utils
     def name(self, prefix):
@@ -804,6 +852,14 @@ class Generator:
             kinds += [("inplace", self.cfg.w_inplace), ("list", self.cfg.w_list)]
             if any(h.mut for h in self.helpers):
                 kinds.append(("mutcall", self.cfg.w_mutcall))
+        if self.cfg.writes:
+            c = self.cfg
+            kinds += [("write", c.w_write), ("wover", c.w_over)]
+            if can_nest:
+                kinds += [("wfill", c.w_fill), ("wrec", c.w_rec), ("wstencil", c.w_stencil),
+                          ("wbranch", c.w_branch), ("wwhile", c.w_while)]
+            if self.in_f and ctx.top:
+                kinds.append(("wview", c.w_view))
         for _ in range(10):
             kind = self.pick([k for k, _ in kinds], [w for _, w in kinds])
             out = getattr(self, "s_" + kind)(env, ctx)
@@ -1053,12 +1109,16 @@ class Generator:
         ctx = Ctx(ret, nest=1 if self.chance(0.5) else 0)
         if self.cfg.effects:
             return self.fx_helper(name, params, kwonly, ret, env, ctx)
+        self.written = []
         body, _ = self.block(env, ctx, r.randint(1, 4))
         sig = [p if dft is None else f"{p}={dft}" for p, _, dft in params]
         if kwonly:
             sig += ["*"] + [f"{p}={dft}" for p, _, dft in kwonly]
         lines = [f"def {name}({', '.join(sig)}):"] + ["    " + ln for ln in body]
-        lines.append(f"    return {self.ret_expr(env, ret)}")
+        if self.cfg.writes:
+            lines.append(f"    return {self.fx_ret(env, ret)}")     # reads the arrays written
+        else:
+            lines.append(f"    return {self.ret_expr(env, ret)}")
         self.helpers.append(Helper(name, params, kwonly, ret))
         return lines
 
@@ -1093,14 +1153,20 @@ class Generator:
                 continue
             shapes.append(T)
             env.vars[pn] = Var(pn, T, False)
+            if self.cfg.writes and T != () and self.chance(self.cfg.p_arg_written):
+                env.vars[pn].aug = True     # f writes into this argument (diffc must copy it)
         if self.chance(0.35):
             self.int_param = "n"
             params.append("n")
         ctx = Ctx((), nest=0)
         self.written = []
+        self.in_f = self.cfg.writes
         body, _ = self.block(env, ctx, r.randint(self.cfg.min_stmts, self.cfg.max_stmts))
+        self.in_f = False
         lines = [f"def f({', '.join(params)}):"] + ["    " + ln for ln in body]
         ret = self.final_expr(env)
+        if self.cfg.writes:
+            ret = self.w_final(env, ret)
         if self.cfg.effects:
             ret = self.fx_final(env, ret)
             lines = self.fx_decorate(lines, len(params) == 1, False, self.cfg.p_deco_f,
@@ -1573,6 +1639,583 @@ class Generator:
             decos.append(f"@{k}({self.pos_const(0.5, 1.5)})" if DECORATORS[k][0] == "factory" else f"@{k}")
         return decos + lines
 
+    # ================================================================= writes
+    # Reached only with ``config.writes`` (WritesConfig), through hooks that
+    # draw no random numbers otherwise.
+    #
+    # Targets: local arrays marked ``aug`` (fresh, nothing else refers to
+    # them; ``noalias`` keeps them from being aliased) and arguments of ``f``
+    # marked ``aug`` in ``main`` (f writes into the caller's array: Python's
+    # meaning is well defined, the oracle gives every call fresh copies and
+    # checks diffc leaves the caller's arrays alone).  ``np.empty`` arrays are
+    # only made where a loop without jumps writes every element before
+    # anything reads them.  ``s_wview`` makes the one deliberate alias: a view
+    # of a written array read after the write (diffc must refuse it).
+
+    def w_mark(self, y):
+        if y not in self.written:
+            self.written.append(y)
+
+    def w_owned(self, env, T, empty=False):
+        """A new array of shape T nothing else refers to: (name, line). ``empty``:
+        np.empty/np.empty_like (the caller fills every element before reading)."""
+        r = self.rng
+        src = [v.name for v in env.vars.values() if v.shape == T]
+        if empty:
+            e = f"np.empty_like({r.choice(src)})" if src and self.chance(0.3) else \
+                self.pick([f"np.empty({T!r})", f"np.empty({T[0]})" if len(T) == 1 else f"np.empty({T!r})"])
+        else:
+            kinds = [("zeros", 3), ("like", 1 if src else 0), ("full", 2), ("copy", 4 if src else 0),
+                     ("arith", 2 if src else 0), ("array", 1), ("expr", 1)]
+            kind = self.pick([k for k, _ in kinds], [w for _, w in kinds])
+            v = r.choice(src) if src else None
+            if kind == "zeros":
+                e = self.pick([f"np.zeros({T!r})", f"np.ones({T!r})",
+                               f"np.zeros({T[0]})" if len(T) == 1 else f"np.zeros({T!r})"])
+            elif kind == "like":
+                e = self.pick([f"np.zeros_like({v})", f"np.ones_like({v})", f"np.full_like({v}, {self.const()})"],
+                              [4, 2, 1])
+            elif kind == "full":
+                e = f"np.full({T!r}, {self.const()})"
+            elif kind == "copy":
+                e = self.pick([f"{v}.copy()", f"np.copy({v})", f"np.array({v})"], [4, 2, 1])
+            elif kind == "arith":
+                e = self.pick([f"{v} * 1.0", f"2.0 * {v}", f"{v} + 0.0", f"np.sin({v})", f"-{v}"])
+            elif kind == "array":
+                if len(T) == 1:
+                    e = "np.array([" + ", ".join(self.expr((), 1, env) for _ in range(T[0])) + "])"
+                else:
+                    rows = ["[" + ", ".join(self.expr((), 0, env) for _ in range(T[1])) + "]"
+                            for _ in range(T[0])]
+                    e = "np.array([" + ", ".join(rows) + "])"
+            else:
+                e = self.expr(T, self.edepth(), env, noalias=True, fresh=True)
+                if not e.fresh:
+                    e = f"{self.paren(e)}.copy()"
+        name = self.name("v")
+        env.vars[name] = Var(name, T, True)
+        return name, f"{name} = {e}"
+
+    def w_target(self, env, ctx, ok=None, p_old=0.65):
+        """An array to write into: an owned one in scope, or a new one. Returns
+        (name, shape, lines) or None; ``ok(shape)`` filters the shapes."""
+        vs = [v for v in self.owned_targets(env, ctx) if ok is None or ok(v.shape)]
+        if vs and self.chance(p_old):
+            v = self.rng.choice(vs)
+            return v.name, v.shape, []
+        shapes = [s for s in self.shapes if s and (ok is None or ok(s))]
+        if not shapes:
+            return None
+        T = self.rng.choice(shapes)
+        name, line = self.w_owned(env, T)
+        return name, T, [line]
+
+    def w_slice(self, L):
+        """(slice text, length) selecting part of an axis of length L."""
+        fixed = [(":", L), ("::-1", L), ("::2", (L + 1) // 2)]
+        if L >= 2:
+            fixed += [("1:", L - 1), (":-1", L - 1), ("1::2", L // 2)]
+        if L >= 3:
+            fixed += [("1:-1", L - 2), ("2:", L - 2), (":-2", L - 2)]
+        if self.chance(0.5):
+            return self.rng.choice(fixed)
+        K = self.rng.randint(1, L)
+        return self.slice_for(L, K), K
+
+    def w_index(self, env, T):
+        """(index text, shape of the part) for a write into an array of shape T."""
+        r = self.rng
+        if len(T) == 1:
+            L = T[0]
+            kind = self.pick(["int", "slice", "list"], [5, 4, 2])
+            if kind == "int":
+                return self.int_index(env, L), ()
+            if kind == "slice":
+                s, K = self.w_slice(L)
+                return s, (K,)
+            K = r.randint(1, min(L + 1, 4))
+            idx = self.int_list(L, K)
+            return (idx if self.chance(0.5) else f"np.array({idx})"), (K,)
+        a, b = T
+        kind = self.pick(["ij", "row", "col", "rowpart", "colpart", "rows", "block", "listrows", "pairs",
+                          "listcols"], [5, 3, 3, 2, 2, 2, 2, 1, 1, 1])
+        i, j = self.int_index(env, a), self.int_index(env, b)
+        if kind == "ij":
+            return f"{i}, {j}", ()
+        if kind == "row":
+            return self.pick([i, f"{i}, :"]), (b,)
+        if kind == "col":
+            return f":, {j}", (a,)
+        if kind == "rowpart":
+            s, K = self.w_slice(b)
+            return f"{i}, {s}", (K,)
+        if kind == "colpart":
+            s, K = self.w_slice(a)
+            return f"{s}, {j}", (K,)
+        if kind == "rows":
+            s, K = self.w_slice(a)
+            return self.pick([s, f"{s}, :"]), (K, b)
+        if kind == "block":
+            s1, K1 = self.w_slice(a)
+            s2, K2 = self.w_slice(b)
+            return f"{s1}, {s2}", (K1, K2)
+        if kind == "listrows":
+            K = r.randint(1, 3)
+            return self.int_list(a, K), (K, b)
+        if kind == "pairs":
+            K = r.randint(1, 3)
+            return f"{self.int_list(a, K)}, {self.int_list(b, K)}", (K,)
+        K = r.randint(1, 3)
+        return f":, {self.int_list(b, K)}", (a, K)
+
+    def w_expr(self, S, env, d=None):
+        """An expression of shape S (S need not be a menu shape)."""
+        d = self.pick([0, 1, 2], [3, 4, 2]) if d is None else d
+        if S == () or S in self.shapes:
+            return self.expr(S, d, env)
+        if len(S) == 1:
+            e = self.vec_of_len(S[0], d, env)
+            return e if e is not None else E(f"np.full({S!r}, {self.const()})")
+        big = [U for U in self.shapes if len(U) == 2 and U[0] >= S[0] and U[1] >= S[1]]
+        if big and self.chance(0.8):
+            U = self.rng.choice(big)
+            b = self.expr(U, d, env)
+            return E(f"{self.paren(b)}[{self.slice_for(U[0], S[0])}, {self.slice_for(U[1], S[1])}]")
+        return E(f"np.full({S!r}, {self.const()})")
+
+    def w_value(self, U, env, op="=", part=None):
+        """A value for ``part op= value`` where the part has shape U; ``part`` (its
+        text) may be read back in the value."""
+        if op == "**=":
+            return self.pick(["2", "2.0", "3"], [3, 2, 1])
+        shapes = [()] + [s for s in self.shapes if s and _bshape(s, U) == U]
+        if U and U not in shapes:
+            shapes.append(U)
+        S = self.rng.choice(shapes)
+        if op == "/=":
+            if S == () or S in self.shapes:
+                return E(self.denom(S, self.pick([0, 1, 2]), env))
+            return E(f"(1.5 + {self.sq(self.w_expr(S, env))})")
+        if self.chance(0.15):
+            e = self.const()
+        else:
+            e = self.w_expr(S, env)
+        if op == "*=":
+            return E(self.pick([f"np.tanh({e})", f"(1.0 + 0.5 * np.sin({e}))", f"np.cos({e})",
+                                f"{self.pos_const(0.5, 1.5)}"]))
+        if part is not None and op == "=" and self.chance(0.35):
+            c = self.const(-0.9, 0.9)
+            e = E(self.pick([f"{part} * {self.paren(e)}", f"{c} * {part} + {self.paren(e)}",
+                             f"np.sin({part}) + {self.paren(e)}", f"{part} ** 2 - {self.paren(e)}"]))
+        return e
+
+    def w_op(self):
+        return self.pick(["=", "+=", "-=", "*=", "/=", "**="], [10, 4, 2, 3, 1, 1])
+
+    def s_write(self, env, ctx):
+        """One write: ``y[index] op= value`` (also masks and index arrays)."""
+        t = self.w_target(env, ctx)
+        if t is None:
+            return None
+        y, T, lines = t
+        self.w_mark(y)
+        if self.chance(0.15):
+            return lines + [self.w_mask_write(y, T, env)]
+        if len(T) == 2 and self.chance(self.cfg.p_chained):
+            i, j = self.int_index(env, T[0]), self.int_index(env, T[1])
+            return lines + [f"{y}[{i}][{j}] {self.pick(['=', '+='])} {self.w_value((), env)}"]
+        idx, U = self.w_index(env, T)
+        op = self.w_op()
+        part = f"{y}[{idx}]"
+        if op == "**=" and not self.chance(0.5):
+            op = "*="
+        return lines + [f"{part} {op} {self.w_value(U, env, op, part)}"]
+
+    def w_mask_write(self, y, T, env):
+        r = self.rng
+        same = [v.name for v in env.vars.values() if v.shape == T]
+        if len(T) == 2 and (T[0],) in self.shapes and self.chance(0.25):
+            # a 1-D mask selecting rows: the part is (k, T[1])
+            vs = [v.name for v in env.vars.values() if v.shape == (T[0],)]
+            src = r.choice(vs) if vs and self.chance(0.7) else self.paren(self.expr((T[0],), 1, env))
+            cond = f"{src} {self.pick(['<', '>'])} {self.const(-1.0, 1.0)}"
+            val = self.pick([self.const(), self.paren(self.w_expr((), env)),
+                             self.paren(self.w_expr((T[1],), env))])
+            return f"{y}[{cond}] {self.pick(['=', '+='])} {val}"
+        src = y if self.chance(0.4) else (r.choice(same) if same and self.chance(0.6)
+                                          else self.paren(self.expr(T, 1, env)))
+        cond = f"{src} {self.pick(['<', '>', '<=', '>='])} {self.const(-1.0, 1.0)}"
+        if self.chance(0.15):
+            cond = f"~({cond})"
+        kind = self.pick(["const", "scalar", "masked", "self", "aug", "mul"], [2, 3, 3, 3, 2, 1])
+        if kind == "const":
+            return f"{y}[{cond}] = {self.const()}"
+        if kind == "scalar":
+            return f"{y}[{cond}] = {self.w_expr((), env)}"
+        if kind == "masked":
+            return f"{y}[{cond}] = {self.paren(self.w_expr(T, env))}[{cond}]"
+        if kind == "self":
+            part = f"{y}[{cond}]"
+            return f"{part} = {self.pick([f'0.5 * {part} ** 2', f'np.sin({part})', f'{part} * {self.const()}'])}"
+        if kind == "aug":
+            return f"{y}[{cond}] {self.pick(['+=', '-='])} {self.w_expr((), env)}"
+        return f"{y}[{cond}] *= {self.w_value((), env, '*=')}"
+
+    def w_env(self, env, drop=()):
+        """env without the variables ``drop`` (np.empty arrays not yet filled)."""
+        e = env.copy()
+        for n in drop:
+            e.vars.pop(n, None)
+        return e
+
+    def w_at(self, env, i, L, d=None):
+        """A scalar for position i (an int in range(L)) reading arrays at i."""
+        r = self.rng
+        reads = []
+        for v in env.vars.values():
+            if not v.shape or v.shape[0] == "tuple":
+                continue
+            k = i if v.shape[0] >= L else f"{i} % {v.shape[0]}"
+            if len(v.shape) == 1:
+                reads.append(f"{v.name}[{k}]")
+            else:
+                reads.append(self.pick([f"np.sum({v.name}[{k}])", f"{v.name}[{k}, {self.int_index(env, v.shape[1])}]",
+                                        f"{v.name}[{k}].mean()"]))
+        e = self.expr((), self.pick([0, 1, 2], [3, 4, 2]) if d is None else d, env)
+        if not reads or self.chance(0.1):
+            return E(self.pick([f"{self.paren(e)} + 0.1 * {i}", str(e)]))
+        a = r.choice(reads)
+        return E(self.pick([f"{a} * {self.paren(e)}", f"np.sin({a}) + {self.paren(e)}", f"{a} ** 2 - {self.paren(e)}",
+                            f"{self.const()} * {a} + {self.paren(e)}", f"np.tanh({a} * {self.paren(e)})",
+                            f"{a} + 0.1 * {i}"], [4, 3, 2, 3, 2, 1]))
+
+    def w_range(self, y, L, start=0):
+        """Loop head text over start..L-1 for the array y (length L on axis 0)."""
+        if start == 0:
+            return self.pick([f"range({L})", f"range(len({y}))", f"range({y}.shape[0])"])
+        return self.pick([f"range({start}, {L})", f"range({start}, len({y}))", f"range({start}, {y}.shape[0])"])
+
+    def w_extra(self, env, ctx, loop_vars=()):
+        """Maybe a few random statements inside a loop body the pattern made."""
+        if ctx.nest + 1 >= self.cfg.max_nest or not self.chance(0.35):
+            return []
+        body, _ = self.block(env, ctx.inner(loop=True, loop_vars=loop_vars), self.rng.randint(1, 2))
+        return body
+
+    def s_wfill(self, env, ctx):
+        """A preallocated array filled in a for loop (``out[i] = expr``)."""
+        r = self.rng
+        T = r.choice([s for s in self.shapes if s])
+        empty = self.chance(self.cfg.p_empty)
+        y, line = self.w_owned(env, T, empty=empty)
+        self.w_mark(y)
+        benv = self.w_env(env, [y] if empty else [])
+        lines = [line]
+        i = self.name("i")
+        if len(T) == 1:
+            L = T[0]
+            head = self.w_range(y, L)
+            if not empty and self.chance(0.2):
+                head = self.pick([f"reversed({head})", f"range(0, {L}, 2)", f"range({L} - 1, -1, -1)"])
+            benv.ints[i] = (0, L)
+            body = [f"{y}[{i}] = {self.w_at(benv, i, L)}"]
+            if self.chance(0.25):           # read back what this iteration wrote
+                body.append(f"{y}[{i}] {self.pick(['+=', '*=', '='])} "
+                            f"{self.pick([f'0.5 * {y}[{i}]', f'np.cos({y}[{i}])', f'{y}[{i}] ** 2'])}")
+            if not empty:
+                body += self.w_extra(benv, ctx)
+            return lines + [f"for {i} in {head}:"] + ["    " + ln for ln in body]
+        a, b = T
+        kind = self.pick(["ij", "rows", "cols"])
+        if kind == "ij":
+            j = self.name("i")
+            benv.ints[i] = (0, a)
+            benv.ints[j] = (0, b)
+            reads = [f"{v.name}[{i}, {j}]" for v in benv.vars.values() if v.shape == T]
+            e = self.w_at(benv, i, a) if self.chance(0.5) else self.w_at(benv, j, b)
+            if reads and self.chance(0.5):
+                e = E(f"{r.choice(reads)} * {self.paren(e)}")
+            return lines + [f"for {i} in {self.w_range(y, a)}:",
+                            f"    for {j} in range({self.pick([str(b), f'{y}.shape[1]'])}):",
+                            f"        {y}[{i}, {j}] = {e}"]
+        if kind == "rows":
+            benv.ints[i] = (0, a)
+            v = self.w_expr((b,), benv)
+            body = [f"{y}[{self.pick([i, f'{i}, :'])}] = {self.paren(v)} * {self.paren(self.w_at(benv, i, a, 0))}"]
+            if not empty:
+                body += self.w_extra(benv, ctx)
+            return lines + [f"for {i} in {self.w_range(y, a)}:"] + ["    " + ln for ln in body]
+        benv.ints[i] = (0, b)
+        v = self.w_expr((a,), benv)
+        body = [f"{y}[:, {i}] = {self.paren(v)} + {self.paren(self.w_at(benv, i, b, 0))}"]
+        if not empty:
+            body += self.w_extra(benv, ctx)
+        return lines + [f"for {i} in range({self.pick([str(b), f'{y}.shape[1]', f'{y}.shape[-1]'])}):"] + \
+            ["    " + ln for ln in body]
+
+    def w_coef(self, env, i, L):
+        """A coefficient for a recurrence (bounded, mostly)."""
+        vs = [v.name for v in env.vars.values() if v.shape and len(v.shape) == 1 and v.shape[0] >= L]
+        opts = [str(self.const(-0.9, 0.9)), f"0.8 * np.tanh({self.expr((), 1, env)})",
+                f"0.5 * np.cos({self.expr((), 1, env)})"]
+        if vs:
+            x = self.rng.choice(vs)
+            opts += [f"{x}[{i}]", f"np.tanh({x}[{i}])"]
+        return self.pick(opts)
+
+    def s_wrec(self, env, ctx):
+        """A recurrence: ``y[i] = c * y[i - 1] + e`` reads what the previous iteration wrote."""
+        r = self.rng
+        shapes = [s for s in self.shapes if s and s[0] >= 2]
+        if not shapes:
+            return None
+        T = r.choice(shapes)
+        L = T[0]
+        kind = self.pick(["fwd", "bwd", "two", "aug", "nonlin"], [5, 2, 2 if L >= 3 else 0, 2, 2])
+        if kind == "aug":
+            t = self.w_target(env, ctx, ok=lambda s: s == T, p_old=0.5)
+            y, _, lines = t
+            empty = False
+        else:
+            owned = [v for v in self.owned_targets(env, ctx, T)]
+            empty = self.chance(self.cfg.p_empty)
+            if owned and self.chance(0.3):
+                y, lines, empty = r.choice(owned).name, [], False
+            else:
+                y, line = self.w_owned(env, T, empty=empty)
+                lines = [line]
+        self.w_mark(y)
+        benv = self.w_env(env, [y] if empty else [])
+        i = self.name("i")
+        S = T[1:]
+        inits = [self.paren(self.w_expr(S, benv, 1)) for _ in range(2)]     # before i is bound
+        init = lambda: inits.pop()              # noqa: E731
+        step = lambda k: self.w_at(benv, k, L, 1) if S == () else self.w_expr(S, benv, 1)   # noqa: E731
+        if kind == "fwd":
+            benv.ints[i] = (1, L)
+            c = self.w_coef(benv, i, L)
+            lines += [f"{y}[0] = {init()}", f"for {i} in {self.w_range(y, L, 1)}:",
+                      f"    {y}[{i}] = {c} * {y}[{i} - 1] + {self.paren(step(i))}"]
+        elif kind == "bwd":
+            benv.ints[i] = (0, L - 1)
+            c = self.w_coef(benv, i, L)
+            lines += [f"{y}[{self.pick([str(L - 1), '-1'])}] = {init()}",
+                      f"for {i} in range({L - 2}, -1, -1):",
+                      f"    {y}[{i}] = {c} * {y}[{i} + 1] + {self.paren(step(i))}"]
+        elif kind == "two":
+            benv.ints[i] = (2, L)
+            c1, c2 = self.const(-0.6, 0.6), self.const(-0.4, 0.4)
+            lines += [f"{y}[0] = {init()}", f"{y}[1] = {init()}", f"for {i} in {self.w_range(y, L, 2)}:",
+                      f"    {y}[{i}] = {c1} * {y}[{i} - 1] + {c2} * {y}[{i} - 2] + {self.paren(step(i))}"]
+        elif kind == "aug":
+            benv.ints[i] = (1, L)
+            c = self.w_coef(benv, i, L)
+            lines += [f"for {i} in {self.w_range(y, L, 1)}:",
+                      f"    {y}[{i}] {self.pick(['+=', '-='])} {c} * {y}[{i} - 1]"]
+        else:
+            benv.ints[i] = (1, L)
+            lines += [f"{y}[0] = {init()}", f"for {i} in {self.w_range(y, L, 1)}:",
+                      f"    {y}[{i}] = {self.pick(['np.sin', 'np.tanh', 'np.cos'])}({y}[{i} - 1]) * "
+                      f"{self.paren(step(i))} + {self.const(-0.5, 0.5)}"]
+        if not empty and kind != "bwd":
+            extra = self.w_extra(benv, ctx)
+            lines += ["    " + ln for ln in extra]
+        return lines
+
+    def s_wover(self, env, ctx):
+        """Overwrite then read the same element (or part)."""
+        t = self.w_target(env, ctx)
+        if t is None:
+            return None
+        y, T, lines = t
+        self.w_mark(y)
+        if self.chance(0.35) and ctx.nest < self.cfg.max_nest:
+            L = T[0]
+            i = self.name("i")
+            benv = env.copy()
+            benv.ints[i] = (0, L)
+            part = f"{y}[{i}]"
+            U = T[1:]
+            first = self.w_at(benv, i, L) if U == () else self.w_expr(U, benv)
+            second = self.pick([f"{part} * {self.paren(self.w_expr((), benv, 1))} + {part}",
+                                f"np.sin({part}) + {y}[{i} - 1]", f"{part} ** 2 + {self.const()}"])
+            return lines + [f"for {i} in {self.w_range(y, L)}:", f"    {part} = {first}",
+                            f"    {part} = {second}"]
+        idx, U = self.w_index(env, T)
+        part = f"{y}[{idx}]"
+        first = f"{part} = {self.w_value(U, env)}"
+        kind = self.pick(["same", "via", "other"], [4, 2, 2])
+        if kind == "same":
+            return lines + [first, f"{part} = {part} * {self.paren(self.w_value(U, env, '*='))} + {part}"]
+        if kind == "via" and U == ():
+            s = self.name("v")
+            out = [first, f"{s} = {part} * {self.paren(self.w_expr((), env, 1))}",
+                   f"{part} = {s} + {part} ** 2"]
+            env.vars[s] = Var(s, (), True)
+            return lines + out
+        idx2, U2 = self.w_index(env, T)
+        read = f"np.sum({part})" if U else part
+        return lines + [first, f"{y}[{idx2}] {self.pick(['=', '+='])} {read} * {self.paren(self.w_value(U2, env))}"]
+
+    def s_wstencil(self, env, ctx):
+        """``u[1:-1] = u[1:-1] + k * (u[2:] - 2 * u[1:-1] + u[:-2])`` and kin, repeated."""
+        r = self.rng
+        shapes = [s for s in self.shapes if s and (s[0] >= 3 or len(s) == 2 and s[1] >= 3)]
+        if not shapes:
+            return None
+        t = self.w_target(env, ctx, ok=lambda s: s in shapes, p_old=0.5)
+        if t is None:
+            return None
+        u, T, lines = t
+        self.w_mark(u)
+        axes = [ax for ax in range(len(T)) if T[ax] >= 3]
+        ax = r.choice(axes)
+
+        def at(s):          # u sliced along ax
+            if len(T) == 1:
+                return f"{u}[{s}]"
+            return f"{u}[{s}, :]" if ax == 0 and self.chance(0.5) else (f"{u}[{s}]" if ax == 0 else f"{u}[:, {s}]")
+        if self.chance(0.5):
+            k = str(self.pos_const(0.05, 0.45))
+        else:
+            k = self.name("v")
+            lines.append(f"{k} = {self.pick(['0.2', '0.25', '0.1'])} * "
+                         f"(1.0 + np.tanh({self.expr((), 1, env)}))")
+            env.vars[k] = Var(k, (), True)
+        kind = self.pick(["heat", "heataug", "upwind", "mul", "source", "bc"], [4, 2, 2, 2, 2, 2])
+        mid, right, left = at("1:-1"), at("2:"), at(":-2")
+        if kind == "heat":
+            body = [f"{mid} = {mid} + {k} * ({right} - 2 * {mid} + {left})"]
+        elif kind == "heataug":
+            body = [f"{mid} += {k} * ({right} - 2.0 * {mid} + {left})"]
+        elif kind == "upwind":
+            body = [f"{at('1:')} = {at('1:')} - {k} * ({at('1:')} - {at(':-1')})"]
+        elif kind == "mul":
+            body = [f"{mid} *= 1.0 + {k} * np.sin({right} - {left})"]
+        elif kind == "source":
+            src = f"{self.pos_const(0.05, 0.3)} * np.sin({mid})"
+            body = [f"{mid} = {mid} + {k} * ({right} - 2 * {mid} + {left}) + {src}"]
+        else:
+            first, last = (at("0"), at("-1")) if len(T) == 1 or ax == 0 else (f"{u}[:, 0]", f"{u}[:, -1]")
+            second, penult = (at("1"), at("-2")) if len(T) == 1 or ax == 0 else (f"{u}[:, 1]", f"{u}[:, -2]")
+            body = [f"{mid} = {mid} + {k} * ({right} - 2 * {mid} + {left})",
+                    f"{first} = {second}", f"{last} = {self.pick([penult, f'0.5 * {penult}'])}"]
+        if ctx.nest >= self.cfg.max_nest or self.chance(0.15):
+            return lines + body
+        K = r.randint(1, 4)
+        head = f"range({self.int_param})" if self.int_param is not None and self.chance(0.3) else f"range({K})"
+        return lines + [f"for {self.name('i')} in {head}:"] + ["    " + ln for ln in body]
+
+    def s_wbranch(self, env, ctx):
+        """A for loop writing in if/else branches."""
+        r = self.rng
+        t = self.w_target(env, ctx)
+        if t is None:
+            return None
+        y, T, lines = t
+        self.w_mark(y)
+        L = T[0]
+        U = T[1:]
+        i = self.name("i")
+        benv = env.copy()
+        benv.ints[i] = (0, L)
+        reads = [f"{v.name}[{i if v.shape[0] >= L else f'{i} % {v.shape[0]}'}]" for v in benv.vars.values()
+                 if v.shape and v.shape[0] != "tuple" and len(v.shape) == 1]
+        if reads and self.chance(0.7):
+            rhs = self.pick([self.const(-1.0, 1.0), self.paren(self.sexpr(benv, 1))])
+            cond = f"{r.choice(reads)} {self.pick(['<', '>'])} {rhs}"
+        else:
+            cond = self.cond(benv, 1)
+
+        def val(op, part):
+            if U == () and op == "=" and self.chance(0.6):
+                return self.w_at(benv, i, L)
+            return self.w_value(U, benv, op, part)
+        other = self.pick([f"{L - 1} - {i}", f"-1 - {i}", f"({i} + 1) % {L}", i])
+        op1, op2 = self.pick(["=", "+="], [3, 1]), self.pick(["=", "+=", "-=", "*="], [2, 3, 1, 1])
+        body = [f"if {cond}:", f"    {y}[{i}] {op1} {val(op1, f'{y}[{i}]')}"]
+        if self.chance(0.3):
+            body += [f"elif {self.cond(benv, 1)}:", f"    {y}[{other}] {op2} {val(op2, f'{y}[{other}]')}"]
+        if self.chance(0.8):
+            body += ["else:", f"    {y}[{other}] {op2} {val(op2, f'{y}[{other}]')}"]
+        return lines + [f"for {i} in {self.w_range(y, L)}:"] + ["    " + ln for ln in body]
+
+    def s_wwhile(self, env, ctx):
+        """A while loop writing ``y[k] = s`` while a condition on s holds."""
+        t = self.w_target(env, ctx)
+        if t is None:
+            return None
+        y, T, lines = t
+        self.w_mark(y)
+        L = T[0]
+        U = T[1:]
+        k, s = self.name("k"), self.name("v")
+        benv = env.copy()
+        benv.ints[k] = (0, L)
+        lines += [f"{k} = 0", f"{s} = {self.w_expr((), env, 1)}"]
+        env.vars[s] = Var(s, (), True)
+        benv.vars[s] = Var(s, (), True)
+        lim = self.const(-0.5, 2.5)
+        op = self.pick(["<", ">"])
+        if op == ">":
+            lim = self.const(-2.5, 0.5)
+        form = self.pick(["and", "break"])
+        val = s if U == () and self.chance(0.5) else (
+            f"{s} * {self.paren(self.w_expr(U, benv, 1))}" if U else f"{s} * {self.paren(self.w_at(benv, k, L, 1))}")
+        upd = f"{s} = {self.pos_const(0.5, 1.3)} * {s} + {self.paren(self.w_at(benv, k, L, 1))}"
+        wr = f"{y}[{k}] {self.pick(['=', '+='], [3, 1])} {val}"
+        if form == "and":
+            head = f"while {k} < {L} and {s} {op} {lim}:" if self.chance(0.6) else \
+                f"while {s} {op} {lim} and {k} < {L}:"
+            body = [wr, upd, f"{k} += 1"]
+        else:
+            head = f"while {k} < {L}:"
+            body = [wr, upd, f"{k} += 1", f"if {s} {'>' if op == '<' else '<'} {lim}:", "    break"]
+        return lines + [head] + ["    " + ln for ln in body]
+
+    def s_wview(self, env, ctx):
+        """A view of a written array read after the write (diffc must refuse it), or
+        a write through a view of an array read later."""
+        r = self.rng
+        t = self.w_target(env, ctx)
+        if t is None:
+            return None
+        y, T, lines = t
+        self.w_mark(y)
+        vw = self.name("v")
+        opts = [(f"{y}[1:]", (T[0] - 1,) + T[1:]), (f"{y}[::-1]", T), (y, T), (f"{y}[:]", T)]
+        if len(T) == 2:
+            opts += [(f"{y}[0]", (T[1],)), (f"{y}[:, -1]", (T[0],)), (f"{y}.T", (T[1], T[0])),
+                     (f"{y}.reshape(-1)", (T[0] * T[1],))]
+        else:
+            opts += [(f"{y}.reshape(1, -1)", (1, T[0])), (f"{y}[:2]", (min(2, T[0]),))]
+        view, V = r.choice(opts)
+        lines.append(f"{vw} = {view}")
+        if self.chance(0.7):
+            idx, U = self.w_index(env, T)
+            lines.append(f"{y}[{idx}] {self.pick(['=', '+='])} {self.w_value(U, env)}")
+            self.must_read.append(f"np.sum({vw} * {vw})" if self.chance(0.5) else f"np.sum({vw})")
+            if V in self.shapes:
+                env.vars[vw] = Var(vw, V, False)
+        else:
+            # write through the view; y is read later
+            if V and V[0] > 0:
+                lines.append(f"{vw}[{self.int_index(env, V[0])}] = {self.w_value(V[1:], env)}")
+            self.must_read.append(f"np.sum({y})")
+        return lines
+
+    def w_final(self, env, ret):
+        """f's return, plus terms reading the arrays written and the views made."""
+        terms = []
+        for w in self.written:
+            if w in env.vars and env.vars[w].shape != () and not re.search(rf"\b{w}\b", ret) \
+                    and self.chance(0.85):
+                terms.append(self.pick([f"np.sum({w} * {w})", f"np.sum(np.sin({w}))", f"{w}.sum()",
+                                        f"np.sum({w})", f"np.mean({w} ** 2)"]))
+        terms = terms[:4] + self.must_read
+        self.must_read = []
+        return " + ".join([ret] + terms)
+
 
 # name -> (kind, changes the value, source).  kind: "star" wraps any signature
 # (*args, **kwargs), "one" a single positional argument, "factory" takes a
@@ -1660,7 +2303,20 @@ def generate_one(seed, attempt=0, draw=0, config=Config):
             extra = f"x{extra}"
     g.rng = random.Random(f"{seed}:{attempt}:{draw}")
     args = g.inputs(shapes)
-    return Program(seed, src, args, wrt, extra_wrt=extra)
+    if not config.writes:
+        return Program(seed, src, args, wrt, extra_wrt=extra)
+    tangents = None
+    if config.forward:
+        rt = random.Random(f"{seed}:{attempt}:{draw}:tangent")
+        tangents = {}
+        for i in wrt:
+            x = args[i]
+            if isinstance(x, np.ndarray):
+                tangents[i] = np.array([round(rt.uniform(-1.0, 1.0), 3) for _ in range(x.size)],
+                                       dtype=np.float64).reshape(x.shape)
+            else:
+                tangents[i] = round(rt.uniform(-1.0, 1.0), 3)
+    return Program(seed, src, args, wrt, extra_wrt=extra, writes=True, tangents=tangents)
 
 
 def generate(seed, config=Config):
