@@ -1,4 +1,4 @@
-"""python -m tests.fuzz --n 10000 --seed S [--jobs 2] [--shrink] [--effects]
+"""python -m tests.fuzz --n 10000 --seed S [--jobs 2] [--shrink] [--effects | --writes]
 
 Generates N random programs (seeds S .. S+N-1), checks diffc's gradients
 against finite differences, prints a summary (counts per class, time,
@@ -9,12 +9,20 @@ printed as ready-to-paste pytest regression tests.
 writing into local arrays (out=, np.copyto, np.add.at, np.put,
 operator.setitem, y.sort()...), helpers writing into their array arguments,
 lists read whole and by item (also list arguments), decorated helpers.
+
+--writes generates the programs of gen.WritesConfig: writes into arrays
+(y[i] = e, y[i] op= e with every augmented operator, slices, rows, columns,
+masks, index arrays with repeats) on local arrays and on arguments, arrays
+filled in loops, recurrences, overwrite-then-read, stencils, writes in
+branches and while loops, views read after a write (must be refused). Each
+sample is also checked in forward mode (diffc.jvp against the FD derivative
+along a random tangent), and diffc must leave the caller's arrays unchanged.
 """
 import argparse
 import sys
 import time
 
-from .gen import EffectsConfig
+from .gen import EffectsConfig, WritesConfig
 from .runner import Summary, cli_flags, failure_report, run_many, shrink_many
 
 
@@ -37,8 +45,13 @@ def main(argv=None):
     ap.add_argument("--effects", action="store_true",
                     help="programs with in-place writes, argument-writing helpers, lists, decorators "
                          "(gen.EffectsConfig)")
+    ap.add_argument("--writes", action="store_true",
+                    help="programs writing into arrays (x[i] = v, x[i] op= v, slices, masks, index "
+                         "arrays) in loops and branches, also checked in forward mode (gen.WritesConfig)")
     a = ap.parse_args(argv)
-    config = EffectsConfig if a.effects else None
+    if a.effects and a.writes:
+        ap.error("--effects and --writes are separate program kinds: choose one")
+    config = WritesConfig if a.writes else EffectsConfig if a.effects else None
 
     seeds = [int(s) for s in a.seeds.split(",")] if a.seeds else list(range(a.seed, a.seed + a.n))
     t0 = time.time()
@@ -54,7 +67,7 @@ def main(argv=None):
         print("\r", end="", file=sys.stderr)
     summary = Summary(outcomes, time.time() - t0)
     if config is not None:
-        print("config: EffectsConfig (--effects)")
+        print(f"config: {config.__name__} ({cli_flags(config).strip()})")
     print(summary.text())
     if a.show:
         for o in outcomes:

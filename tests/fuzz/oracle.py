@@ -589,20 +589,27 @@ def validate(prog, loaded, lazy_fd=False):
         return Outcome("REJECT", "output huge or non-finite")
     if not maxabs <= MAX_INTERMEDIATE:
         return Outcome("REJECT", "huge intermediate value (cancellation risk)")
-    plain_args = _read_only(copy_args(args))
-    try:
+    if prog.writes:
+        # f may write into its own arguments (every call gets fresh copies)
         with np.errstate(all="ignore"):
-            v_plain = loaded.f(*plain_args)
-    except ValueError as e:
-        if "read-only" not in str(e):
-            raise
-        return Outcome("INVALID", "the program modifies its arguments",
-                       "".join(traceback.format_exception(type(e), e, e.__traceback__))[-2000:])
-    if _scalar(v_plain) != fv and not (fv != fv):
-        return Outcome("INVALID", "instrumented value differs from plain value")
-    if not same_args(plain_args, args):
-        return Outcome("INVALID", "the program modifies its arguments",
-                       f"before {args!r}\nafter {plain_args!r}")
+            v_plain = loaded.f(*copy_args(args))
+        if _scalar(v_plain) != fv and not (fv != fv):
+            return Outcome("INVALID", "instrumented value differs from plain value")
+    else:
+        plain_args = _read_only(copy_args(args))
+        try:
+            with np.errstate(all="ignore"):
+                v_plain = loaded.f(*plain_args)
+        except ValueError as e:
+            if "read-only" not in str(e):
+                raise
+            return Outcome("INVALID", "the program modifies its arguments",
+                           "".join(traceback.format_exception(type(e), e, e.__traceback__))[-2000:])
+        if _scalar(v_plain) != fv and not (fv != fv):
+            return Outcome("INVALID", "instrumented value differs from plain value")
+        if not same_args(plain_args, args):
+            return Outcome("INVALID", "the program modifies its arguments",
+                           f"before {args!r}\nafter {plain_args!r}")
 
     def fd():
         with time_limit(PRIMAL_TIMEOUT):
@@ -630,12 +637,73 @@ def _fd_check(prog, loaded, fv, sig, margin):
     for a, b in zip(g5, g6):
         if not _close(_flat(a), _flat(b), scale, rtol=1e-4, atol=1e-6):
             return Outcome("REJECT", "FD unstable between eps=1e-5 and 1e-6")
-    return g5, g6, scale
+    if prog.tangents is None:
+        return g5, g6, scale
+    try:
+        d5, d6 = fd_directional(loaded, args, prog.wrt, prog.tangents, sig)
+    except _Reject as e:
+        return Outcome("REJECT", str(e) + " (directional)")
+    # the scale of <gradient, tangent>: the sum of |g_k| |t_k|
+    dscale = max(1.0, abs(fv), sum(float(np.sum(np.abs(_flat(g)) * np.abs(_flat(prog.tangents[i]))))
+                                   for g, i in zip(g5, prog.wrt)))
+    if not _close(d5, d6, dscale, rtol=1e-4, atol=1e-6):
+        return Outcome("REJECT", "FD unstable between eps=1e-5 and 1e-6 (directional)")
+    dots = [sum(float(np.dot(_flat(g), _flat(prog.tangents[i]))) for g, i in zip(gs, prog.wrt))
+            for gs in (g5, g6)]
+    return g5, g6, scale, FDDirectional(d5, d6, dots, dscale)
+
+
+class FDDirectional:
+    """Finite-difference references for a jvp: the directional derivatives along
+    the tangents (eps 1e-5, 1e-6), the FD gradients dotted with the tangents,
+    and the scale of the problem."""
+
+    def __init__(self, d5, d6, dots, scale):
+        self.d5, self.d6, self.dots, self.scale = d5, d6, dots, scale
+
+    def refs(self):
+        return [self.d5, self.d6] + list(self.dots)
+
+
+def fd_directional(loaded, args, wrt, tangents, base_sig):
+    """Central differences of f along the tangents (all wrt arguments moved at once):
+    (eps 1e-5, eps 1e-6); raises _Reject on a branch flip or FP error."""
+    out = []
+    for eps in (EPS1, EPS2):
+        vals = []
+        for sgn in (1, -1):
+            a = list(args)
+            for i in wrt:
+                t = tangents[i]
+                a[i] = args[i] + sgn * eps * t
+                if isinstance(args[i], float):
+                    a[i] = float(a[i])
+            vals.append(_fd_eval(loaded, a, base_sig))
+        out.append((vals[0] - vals[1]) / (2 * eps))
+    return out[0], out[1]
+
+
+_SEVERITY = {"WRONG": 3, "CRASH": 3, "REFUSED": 1}
 
 
 def check_grads(prog, loaded, value, fd):
-    """Run diffc. ``fd()`` gives (g5, g6, scale) or an Outcome (REJECT).
-    Returns an Outcome."""
+    """Run diffc: reverse mode (value_and_grad, and grad for ``extra_wrt``), and
+    for programs with tangents forward mode (jvp) too. ``fd()`` gives (g5, g6,
+    scale[, FDDirectional]) or an Outcome (REJECT). Returns an Outcome: the
+    first WRONG/CRASH, else a refusal (reverse mode's first), else OK."""
+    o = check_reverse(prog, loaded, value, fd)
+    if prog.tangents is None or o.cls in ("WRONG", "CRASH", "REJECT"):
+        return o
+    of = check_forward(prog, loaded, value, fd, refused=o.cls == "REFUSED")
+    if of is None:
+        return o
+    if _SEVERITY.get(of.cls, 0) > _SEVERITY.get(o.cls, 0):
+        return of
+    return o
+
+
+def check_reverse(prog, loaded, value, fd):
+    """Reverse mode against finite differences: an Outcome."""
     args = prog.args
     wrt = prog.wrt
     f = loaded.f
@@ -668,7 +736,7 @@ def check_grads(prog, loaded, value, fd):
     r = fd()
     if isinstance(r, Outcome):
         return r
-    g5, g6, scale = r
+    g5, g6, scale = r[:3]
     if not (isinstance(grads, tuple) and len(grads) == len(wrt)):
         return Outcome("WRONG", "gradient is not a tuple of the right length", repr(grads)[:500])
     for pos, g, r5, r6 in zip(wrt, grads, g5, g6):
@@ -680,16 +748,90 @@ def check_grads(prog, loaded, value, fd):
         try:
             with time_limit(TIMEOUT):
                 dg = diffc.grad(f, wrt=prog.extra_wrt)
+            single_args = copy_args(args)
             with time_limit(TIMEOUT), np.errstate(all="ignore"):
-                g = dg(*copy_args(args))
+                g = dg(*single_args)
         except Exception as e:                      # noqa: BLE001
             o = classify_exc(e, "build/call grad(wrt=single)")
             return o
+        if not same_args(single_args, args):
+            return Outcome("WRONG", "an argument was modified (grad, single wrt)",
+                           f"before {args!r}\nafter {single_args!r}")
         k = wrt.index(pos)
         o = _check_one(prog, pos, args[pos], g, g5[k], g6[k], scale, note=" (grad, single wrt)")
         if o is not None:
             return o
     return Outcome("OK")
+
+
+def check_forward(prog, loaded, value, fd, refused=False):
+    """Forward mode: ``diffc.jvp(f, wrt)(*args, tangents)`` must give the plain
+    value and the FD directional derivative, and leave the arguments (and the
+    tangents) unchanged. An Outcome with kinds marked "(jvp)"; None when the
+    FD reference is not a fair test and reverse mode was refused (nothing to add)."""
+    args, wrt = prog.args, prog.wrt
+    f = loaded.f
+    tangents = tuple(_copy(prog.tangents[i]) for i in wrt)
+    try:
+        with time_limit(TIMEOUT):
+            jf = diffc.jvp(f, wrt=wrt)
+    except Exception as e:                          # noqa: BLE001
+        return _jvp_kind(classify_exc(e, "jvp build"))
+    call_args = copy_args(args)
+    call_t = tuple(_copy(t) for t in tangents)
+    try:
+        with time_limit(TIMEOUT), np.errstate(all="ignore"):
+            res = jf(*call_args, call_t)
+    except Exception as e:                          # noqa: BLE001
+        return _jvp_kind(classify_exc(e, "jvp call"))
+    if fd is None:
+        return Outcome("NOCRASH")
+    if not same_args(call_args, args):
+        return Outcome("WRONG", "an argument was modified (jvp)", f"before {args!r}\nafter {call_args!r}")
+    if not same_args(call_t, tangents):
+        return Outcome("WRONG", "a tangent was modified (jvp)", f"before {tangents!r}\nafter {call_t!r}")
+    if not (isinstance(res, tuple) and len(res) == 2):
+        return Outcome("WRONG", "jvp did not return (value, tangent)", repr(res)[:500])
+    val, tan = res
+    try:
+        fv = _scalar(val)
+    except ValueError:
+        return Outcome("WRONG", "value is not a scalar (jvp)", repr(val)[:300])
+    v0 = _scalar(value)
+    if not (fv == v0 or abs(fv - v0) <= 1e-12 * max(1.0, abs(v0))):
+        return Outcome("WRONG", "value differs from the plain function (jvp)",
+                       f"expected value {v0!r}\nactual value   {fv!r}")
+    try:
+        t = _scalar(tan)
+    except ValueError:
+        return Outcome("WRONG", "output tangent is not a real scalar (jvp)", repr(tan)[:300])
+    r = fd()
+    if isinstance(r, Outcome):
+        return None if refused else r
+    d = r[3]
+    if not math.isfinite(t):
+        return Outcome("WRONG", "non-finite tangent (jvp)",
+                       f"tangents {_fmt_t(tangents)}\nexpected (FD) {d.d5!r}\nactual (jvp)  {t!r}")
+    if not any(_close(t, ref, d.scale) for ref in d.refs()):
+        return Outcome("WRONG", "tangent mismatch (jvp)",
+                       f"tangents {_fmt_t(tangents)}\n"
+                       f"expected (FD along the tangents) {d.d5!r} (eps 1e-6: {d.d6!r}; "
+                       f"FD gradient . tangents: {d.dots[0]!r})\n"
+                       f"actual (diffc.jvp)               {t!r}")
+    return Outcome("OK")
+
+
+def _fmt_t(ts):
+    return "(" + ", ".join(_fmt(t) for t in ts) + ")"
+
+
+def _jvp_kind(o):
+    """Mark the kind of an Outcome as forward mode's."""
+    if o.cls == "REFUSED":
+        o.kind = "jvp: " + o.kind
+    elif o.cls == "CRASH":
+        o.kind = o.kind.replace("jvp build:", "build (jvp):").replace("jvp call:", "call (jvp):")
+    return o
 
 
 def _check_one(prog, pos, arg, g, r5, r6, scale, note=""):

@@ -20,7 +20,6 @@ import time
 
 import numpy as np
 
-from .gen import Program
 from . import oracle
 from .oracle import evaluate
 
@@ -123,7 +122,7 @@ class Shrinker:
         return time.time() < self.deadline and self.evals < self.max_evals
 
     def try_prog(self, prog):
-        key = (prog.source, repr(prog.args), prog.wrt, prog.extra_wrt)
+        key = (prog.source, repr(prog.args), prog.wrt, prog.extra_wrt, repr(prog.tangents))
         if key in self.seen:
             return False
         self.seen.add(key)
@@ -140,8 +139,7 @@ class Shrinker:
             src = ast.unparse(ast.fix_missing_locations(tree)) + "\n"
         except Exception:                           # noqa: BLE001
             return None
-        b = self.best
-        return Program(b.seed, src, b.args, b.wrt, b.fname, b.extra_wrt)
+        return self.best.replace(source=src)
 
     def run(self):
         old = oracle.PRIMAL_TIMEOUT
@@ -188,14 +186,14 @@ class Shrinker:
     def p_args(self):
         b = self.best
         if b.extra_wrt is not None and "single wrt" not in self.target[1]:
-            if self.try_prog(Program(b.seed, b.source, b.args, b.wrt, b.fname, None)):
+            if self.try_prog(b.replace(extra_wrt=None)):
                 return True
         if len(b.wrt) > 1:
             for w in b.wrt:
                 extra = b.extra_wrt
                 if extra is not None and (extra if isinstance(extra, int) else int(extra[1:])) != w:
                     continue
-                if self.try_prog(Program(b.seed, b.source, b.args, (w,), b.fname, extra)):
+                if self.try_prog(b.replace(wrt=(w,), extra_wrt=extra)):
                     return True
         return False
 
@@ -438,7 +436,9 @@ class Shrinker:
                 elif isinstance(extra, int):
                     extra = ei - (ei > j)
                 # a name stays a name: the parameter keeps its name
-            if self.try_prog(Program(b.seed, src, args, wrt, b.fname, extra)):
+            tangents = None if b.tangents is None else \
+                {k - (k > j): t for k, t in b.tangents.items() if k != j}
+            if self.try_prog(b.replace(source=src, args=args, wrt=wrt, extra_wrt=extra, tangents=tangents)):
                 return True
         return False
 
@@ -448,7 +448,7 @@ class Shrinker:
             args = tuple(_round(a, digits) for a in b.args)
             if repr(args) == repr(b.args):
                 continue
-            if self.try_prog(Program(b.seed, b.source, args, b.wrt, b.fname, b.extra_wrt)):
+            if self.try_prog(b.replace(args=args)):
                 return True
         return False
 
@@ -580,6 +580,107 @@ _FD_LISTS = [
 ]
 
 
+_FD_WRITES = [
+    "def _fresh(args):",
+    "    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)",
+    "",
+    "",
+    "def _fuzz_fd(f, args, i, eps=1e-6):",
+    "    \"\"\"Central differences of f w.r.t. args[i] (float64); f may write into its",
+    "    arguments, so every call gets fresh copies.\"\"\"",
+    "    x = args[i]",
+    "    if not isinstance(x, np.ndarray):",
+    "        a, b = list(_fresh(args)), list(_fresh(args))",
+    "        a[i], b[i] = x + eps, x - eps",
+    "        return (f(*a) - f(*b)) / (2 * eps)",
+    "    g = np.zeros(x.shape)",
+    "    for k in np.ndindex(*x.shape):",
+    "        a, b = list(_fresh(args)), list(_fresh(args))",
+    "        a[i][k] += eps",
+    "        b[i][k] -= eps",
+    "        g[k] = (f(*a) - f(*b)) / (2 * eps)",
+    "    return g",
+    "",
+    "",
+    "def _fuzz_fd_along(f, args, wrt, tangents, eps=1e-6):",
+    "    \"\"\"Central differences of f along the tangents (the arguments in wrt moved together).\"\"\"",
+    "    a, b = list(_fresh(args)), list(_fresh(args))",
+    "    for i, t in zip(wrt, tangents):",
+    "        a[i] = args[i] + eps * t",
+    "        b[i] = args[i] - eps * t",
+    "    return (f(*a) - f(*b)) / (2 * eps)",
+]
+
+
+def _writes_test(outcome, prog, fname, tag):
+    """The body of a regression test for a --writes program: reverse mode, then
+    (with tangents) forward mode, each on fresh copies that must stay unchanged."""
+    args = f"({', '.join(_arg_repr(a) for a in prog.args)}{',' if len(prog.args) == 1 else ''})"
+    lines = [
+        f"def test_fuzz_seed_{tag}():",
+        f"    args = {args}",
+        f"    expected_value = {fname}(*_fresh(args))",
+    ]
+    jvp_first = "(jvp)" in outcome.kind
+    rev = []
+    if "single wrt" in outcome.kind:
+        w = prog.extra_wrt
+        wi = w if isinstance(w, int) else int(w[1:])
+        rev += [
+            "    call = _fresh(args)",
+            f"    g = diffc.grad({fname}, wrt={w!r})(*call)",
+            "    for a, b in zip(call, args):",
+            "        np.testing.assert_array_equal(a, b)          # the caller's arrays unchanged",
+            f"    np.testing.assert_allclose(g, _fuzz_fd({fname}, args, {wi}), rtol=1e-5, atol=1e-7)",
+        ]
+    else:
+        rev += [
+            f"    wrt = {prog.wrt!r}",
+            "    call = _fresh(args)",
+            f"    value, grads = diffc.value_and_grad({fname}, wrt=wrt)(*call)",
+            "    for a, b in zip(call, args):",
+            "        np.testing.assert_array_equal(a, b)          # the caller's arrays unchanged",
+            "    assert np.isclose(value, expected_value, rtol=1e-12, atol=0)",
+            "    for i, g in zip(wrt, grads):",
+            "        assert np.shape(g) == np.shape(args[i])",
+            f"        np.testing.assert_allclose(g, _fuzz_fd({fname}, args, i), rtol=1e-5, atol=1e-7)",
+        ]
+    fwd = []
+    if prog.tangents is not None:
+        ts = tuple(prog.tangents[i] for i in prog.wrt)
+        fwd += [
+            f"    wrt = {prog.wrt!r}",
+            f"    tangents = ({', '.join(_arg_repr(t) for t in ts)}{',' if len(ts) == 1 else ''})",
+            "    call = _fresh(args)",
+            f"    value, tangent = diffc.jvp({fname}, wrt=wrt)(*call, tangents)",
+            "    for a, b in zip(call, args):",
+            "        np.testing.assert_array_equal(a, b)          # the caller's arrays unchanged",
+            "    assert np.isclose(value, expected_value, rtol=1e-12, atol=0)",
+            f"    np.testing.assert_allclose(tangent, _fuzz_fd_along({fname}, args, wrt, tangents),",
+            "                               rtol=1e-5, atol=1e-7)",
+        ]
+    return lines + (fwd + rev if jvp_first else rev + fwd)
+
+
+def _plain_test(prog, fname, single):
+    if single:
+        w = prog.extra_wrt
+        wi = w if isinstance(w, int) else int(w[1:])
+        return [
+            f"    g = diffc.grad({fname}, wrt={w!r})(*args)",
+            f"    np.testing.assert_allclose(g, _fuzz_fd({fname}, args, {wi}), rtol=1e-5, atol=1e-7)",
+        ]
+    return [
+        f"    wrt = {prog.wrt!r}",
+        f"    value, grads = diffc.value_and_grad({fname}, wrt=wrt)(*args)",
+        f"    assert np.isclose(value, {fname}(*args), rtol=1e-12, atol=0)",
+        "    for i, g in zip(wrt, grads):",
+        "        expected = _fuzz_fd(" + fname + ", args, i)",
+        "        assert np.shape(g) == np.shape(args[i])",
+        "        np.testing.assert_allclose(g, expected, rtol=1e-5, atol=1e-7)",
+    ]
+
+
 def regression_test(outcome, seed=None, original=None):
     """Ready-to-paste pytest source reproducing ``outcome`` (already shrunk)."""
     prog = outcome.program
@@ -607,29 +708,16 @@ def regression_test(outcome, seed=None, original=None):
         fn_src,
         "",
         "",
-    ] + (_FD_LISTS if any(isinstance(a, list) for a in prog.args) else _FD_PLAIN) + [
-        "",
-        "",
-        f"def test_fuzz_seed_{tag}():",
-        f"    args = ({', '.join(_arg_repr(a) for a in prog.args)}{',' if len(prog.args) == 1 else ''})",
     ]
-    if single:
-        w = prog.extra_wrt
-        wi = w if isinstance(w, int) else int(w[1:])
-        lines += [
-            f"    g = diffc.grad({fname}, wrt={w!r})(*args)",
-            f"    np.testing.assert_allclose(g, _fuzz_fd({fname}, args, {wi}), rtol=1e-5, atol=1e-7)",
-        ]
+    if prog.writes:
+        lines += _FD_WRITES + ["", ""] + _writes_test(outcome, prog, fname, tag)
     else:
-        lines += [
-            f"    wrt = {prog.wrt!r}",
-            f"    value, grads = diffc.value_and_grad({fname}, wrt=wrt)(*args)",
-            f"    assert np.isclose(value, {fname}(*args), rtol=1e-12, atol=0)",
-            "    for i, g in zip(wrt, grads):",
-            "        expected = _fuzz_fd(" + fname + ", args, i)",
-            "        assert np.shape(g) == np.shape(args[i])",
-            "        np.testing.assert_allclose(g, expected, rtol=1e-5, atol=1e-7)",
-        ]
+        lines += (_FD_LISTS if any(isinstance(a, list) for a in prog.args) else _FD_PLAIN) + [
+            "",
+            "",
+            f"def test_fuzz_seed_{tag}():",
+            f"    args = ({', '.join(_arg_repr(a) for a in prog.args)}{',' if len(prog.args) == 1 else ''})",
+        ] + _plain_test(prog, fname, single)
     said = outcome.detail or (outcome.msg if outcome.cls == "WRONG" else "")   # WRONG: expected/actual
     if said:
         lines += ["    # fuzz oracle said:"] + ["    # " + ln for ln in said.splitlines()]
