@@ -32,8 +32,10 @@ from ..errors import UnsupportedError
 from ..frontend.aliasing import _sources
 from ..frontend.callables import signature
 from ..frontend.effects import display_name, param_writes
-from ..ir.nodes import Assign, Call, Const, ExprStmt, For, If, MethodRef, Raw, SeqLit, Var, While
-from ..ir.printer import fmt_expr
+from ..ir.activity import op_callee
+from ..ir.nodes import (Assign, BinOp, Call, Const, ExprStmt, For, If, MethodRef, Raw, SeqLit,
+                        UnaryOp, Var, While)
+from ..ir.printer import fmt_atom, fmt_expr
 from ..ir.visit import atom_reads, children, expr_reads
 from ..rules.effects import call_writes, result_may_share
 from ..rules.registry import is_nondiff, lookup
@@ -143,6 +145,7 @@ def check_effects(fn_ir, varied, active, namespace, names):
                 for c in children(s):
                     index(c, loops)
     index(fn_ir.body, ())
+    discrete = namespace.bind("check_discrete", checks.check_discrete)
     helpers = (namespace.bind("snapshot_arg", checks.snapshot_arg),
                namespace.bind("check_unchanged", checks.check_unchanged),
                namespace.bind("check_inplace_arg", checks.check_inplace_arg), names)
@@ -153,6 +156,10 @@ def check_effects(fn_ir, varied, active, namespace, names):
             s = stmts[i]
             for c in children(s):
                 visit(c)
+            if isinstance(s, Assign):
+                checks_before = _nondiff_operands(s, varied, discrete)
+                stmts[i:i] = checks_before
+                i += len(checks_before)
             call = s.value if isinstance(s, (Assign, ExprStmt)) else None
             if isinstance(call, Call):
                 before, after = _check_call(s, call, varied, active, aliases, needed, order,
@@ -163,6 +170,31 @@ def check_effects(fn_ir, varied, active, namespace, names):
                 i += len(after)
             i += 1
     visit(fn_ir.body)
+
+
+def _nondiff_operands(s, varied, check):
+    """Run-time checks for operands that depend on the inputs but sit in a parameter the
+    rule does not differentiate (``np.clip(x, lo, 1.0)`` with ``lo`` varied): fine for
+    integers and options, refused for real values."""
+    e = s.value
+    if not isinstance(e, (BinOp, UnaryOp, Call)):
+        return []
+    fn, args, kwargs = op_callee(e)
+    rule = lookup(fn) if fn is not None else None
+    bound = rule.bind(args, kwargs) if rule is not None else None
+    if bound is None or (getattr(fn, "__module__", None) or "").startswith("diffc."):
+        return []           # diffc's own helpers read such parameters for shapes only
+    out = []
+    for p, a in bound.items():
+        if p in rule.diff or not (atom_reads(a) & varied):
+            continue
+        where = f"{s.loc.filename}:{s.loc.lineno}:{s.loc.col + 1}" if s.loc else "?"
+        name = e.fn_src if isinstance(e, Call) and not isinstance(e.fn, MethodRef) else \
+            (f".{e.fn.name}()" if isinstance(e, Call) else getattr(fn, "__name__", "?"))
+        src = f"{check}({fmt_atom(a)}, {p!r}, {name!r}, {where!r})"
+        out.append(ExprStmt(Raw(ast.parse(src, mode="eval").body, frozenset(atom_reads(a))),
+                            s.loc))
+    return out
 
 
 def _check_call(s, call, varied, active, aliases, needed, order, helpers):

@@ -267,15 +267,21 @@ class Reverse:
             return fwd, bwd + [restore]
         dx = self.adj(x)
         self.inplace.add(dx)
+        late = []
         if self.is_active(e.item):
             v = e.item.name
-            bwd.append(AddTo(self.adj(v), _raw(
-                f"{self.helper['setitem_grad']}({dx}, {idx}, {v}, {x})", reads | {dx, v}),
-                dx, loc=s.loc))
+            grad = _raw(f"{self.helper['setitem_grad']}({dx}, {idx}, {v}, {x})",
+                        reads | {dx, v})
+            if v != x:
+                bwd.append(AddTo(self.adj(v), grad, dx, loc=s.loc))
+            else:       # x[i] = x: the item's adjoint joins dx after dx[i] is zeroed
+                part = self.names.fresh(f"d{x}_item")
+                bwd.append(Assign([Var(part)], grad, s.loc, linear_in=dx))
+                late.append(AddTo(dx, AtomExpr(Var(part)), part, loc=s.loc))
         bwd.append(Assign([Var(dx)], _raw(f"{self.helper['writable']}({dx}, {x})", {dx, x}),
                           s.loc, linear_in=dx))
         bwd.append(Assign([Var(dx)], SetItem(Var(dx), e.index, ZERO), s.loc, linear_in=dx))
-        return fwd, bwd + [restore]
+        return fwd, bwd + late + [restore]
 
     def append(self, s):
         """``ls.append(v)``: backward, the last item's adjoint goes to ``v`` and the item

@@ -256,6 +256,28 @@ def check_write(x, name, others, scope, where):
                      f"`{other}`)")
 
 
+def _discrete(v):
+    if v is None or isinstance(v, (bool, int, np.integer, str, slice, type, np.dtype)):
+        return True
+    if isinstance(v, np.ndarray):
+        return v.dtype.kind in "biuUS"
+    if isinstance(v, (tuple, list)):
+        return all(_discrete(x) for x in v)
+    return False
+
+
+def check_discrete(value, param, fn, where):
+    """Refuse a real number (or array of them) that depends on the inputs in an argument
+    a rule does not differentiate (``np.clip(x, lo, hi)`` with ``lo`` from the inputs):
+    its derivative would be silently missing. Integers and options are fine."""
+    if not _discrete(value):
+        raise DiffcError(
+            f"{where}: diffc has no derivative of `{fn}` with respect to its argument "
+            f"`{param}`, and `{param}` depends on the inputs here",
+            hint="pass a constant there, or write the operation with functions diffc "
+                 "differentiates in that argument (e.g. np.maximum/np.minimum for np.clip)")
+
+
 def _shares(z, o, depth):
     """May the array (or list) z share memory with o, or with an item of o (a list holding
     z)?"""

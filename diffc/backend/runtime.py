@@ -437,6 +437,13 @@ def index_vjp(dx, x, idx, g):
     return dx
 
 
+def sum_vjp(g, xs):
+    """Adjoint of the builtin ``sum(xs)``: g for each item (an array sums its rows)."""
+    if isinstance(xs, np.ndarray):
+        return np.array(np.broadcast_to(g, xs.shape)) if xs.ndim else g
+    return Items(unbroadcast(g, x) for x in xs)
+
+
 def stack_vjp(g, xs, axis=0):
     """Adjoint of np.stack(xs, axis): the list of len(xs) slices of g along axis."""
     if _zero(g, len(xs) * _size(_shape(xs[0])) if len(xs) else 0):

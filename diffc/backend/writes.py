@@ -125,8 +125,9 @@ def appended_grad(dls, ls):
     """The adjoint of the item ``ls.append(v)`` appended (the last one)."""
     if type(dls) is float and dls == 0.0:
         return 0.0
-    if isinstance(dls, (list, tuple)) and len(dls) == len(_list(ls)):
-        return dls[-1]
+    if isinstance(dls, (list, tuple, np.ndarray)) and np.ndim(dls) and \
+            len(dls) == len(_list(ls)):
+        return dls[-1]          # an array adjoint: NumPy read the list as an array
     raise DiffcError(f"the adjoint of a list of {len(ls)} items has "
                      f"{len(dls) if isinstance(dls, (list, tuple)) else 'shape ' + str(np.shape(dls))}"
                      " items")
@@ -139,7 +140,7 @@ def drop_last(dls, ls):
     if type(dls) is Items and _OWNED.get(id(dls)) is dls:
         dls.pop()
         return dls
-    out = Items(list(dls)[:-1])
+    out = Items(list(dls)[:-1])        # an array adjoint becomes one item per row
     _OWNED[id(out)] = out
     return out
 

@@ -13,6 +13,7 @@ become ``If`` statements (they short-circuit), names are resolved to the
 objects they refer to, and array methods become NumPy calls
 (``x.sum(axis=0)`` -> ``np.sum(x, axis=0)``).
 """
+import copy
 import types
 
 import gast
@@ -23,9 +24,9 @@ from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStm
                         Function, If, MethodRef, Raise, Return, SeqLit, SetItem, Append, Slice, Subscript,
                         UnaryOp, Var, While, const)
 from ..backend import checks
-from .loops import CHECK_SEQUENCE
+from .loops import CHECK_SEQUENCE, ForToRange
 from ..backend.guards import MISSING, is_data
-from .templates import assigned_names
+from .templates import assigned_names, quote
 
 BINOPS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.FloorDiv: "//",
           gast.Mod: "%", gast.Pow: "**", gast.MatMult: "@", gast.BitAnd: "&", gast.BitOr: "|",
@@ -63,10 +64,8 @@ UNSUPPORTED_STMTS = {
 }
 UNSUPPORTED_EXPRS = {
     gast.Lambda: ("a lambda", "define a module-level function instead"),
-    gast.ListComp: ("a list comprehension", "write it as a `for` loop"),
     gast.SetComp: ("a set comprehension", "write it as a `for` loop"),
     gast.DictComp: ("a dict comprehension", "write it as a `for` loop"),
-    gast.GeneratorExp: ("a generator expression", "write it as a `for` loop"),
     gast.Dict: ("a dict display", None),
     gast.Set: ("a set display", None),
     gast.Yield: ("`yield`", None),
@@ -539,6 +538,53 @@ class Lowerer:
         self.emit(If(test, body, orelse))
         return result
 
+    def expr_ListComp(self, node, target):
+        """``[elt for t in it if c]`` (and a generator expression, made a list): a loop
+        that appends, lowered here so that it runs where Python evaluates it::
+
+            ys = [f(t) for t in xs if t > 0]    ==>   ys = []
+                                                      for t_2 in xs:
+                                                          if t_2 > 0:
+                                                              ys.append(f(t_2))
+
+        The comprehension's variables get names of their own (they do not leak)."""
+        result = target or Var(self.names.fresh("items"))
+        self.emit(Assign([result], SeqLit("list", [])))
+        renames = {}
+        for gen in node.generators:
+            if gen.is_async:
+                self.error(UnsupportedError, "diffc does not support an async comprehension",
+                           node)
+            for n in gast.walk(gen.target):
+                if isinstance(n, gast.Name) and n.id not in renames:
+                    renames[n.id] = self.names.fresh(n.id)
+        scoped = _Rename(renames)
+        body = quote("result.append(elt)", node, result=result.name,
+                     elt=scoped.visit(copy.deepcopy(node.elt)))
+        for i, gen in reversed(list(enumerate(node.generators))):
+            for cond in reversed(gen.ifs):
+                test = scoped.visit(copy.deepcopy(cond))
+                body = [gast.copy_location(gast.If(test=test, body=body, orelse=[]), cond)]
+            # the first iterable is evaluated outside the comprehension's scope
+            it = copy.deepcopy(gen.iter) if i == 0 else scoped.visit(copy.deepcopy(gen.iter))
+            loop = gast.For(target=scoped.visit(copy.deepcopy(gen.target)), iter=it,
+                            body=body, orelse=[], type_comment=None)
+            body = [gast.copy_location(loop, node)]
+        self.locals |= set(renames.values()) | {result.name}
+        stmts = ForToRange(self.resolver, self.locals, self.names, self.parsed).visit(body[0])
+        stmts = stmts if isinstance(stmts, list) else [stmts]
+        for s in stmts:
+            self.locals |= assigned_names(s)
+            for n in gast.walk(s):
+                if isinstance(n, (gast.stmt, gast.expr)) and getattr(n, "lineno", None) is None:
+                    gast.copy_location(n, node)
+        loc = self.loc
+        self.statements(stmts)
+        self.loc = loc
+        return result
+
+    expr_GeneratorExp = expr_ListComp
+
     def expr_Tuple(self, node, target):
         return self.seq(node, "tuple", target)
 
@@ -628,3 +674,19 @@ class Lowerer:
         if name in VARARG_METHODS and len(args) > 1:
             args = [SeqLit("tuple", args)]
         return Call(getattr(np, np_name), self.np_src(np_name), [receiver] + args, kwargs)
+
+
+class _Rename(gast.NodeTransformer):
+    """Rename variables (a comprehension's, which live in a scope of their own)."""
+
+    def __init__(self, renames):
+        self.renames = renames
+
+    def visit_Name(self, node):
+        if node.id in self.renames:
+            return gast.copy_location(gast.Name(id=self.renames[node.id], ctx=node.ctx,
+                                                 annotation=None, type_comment=None), node)
+        return node
+
+    def visit_Lambda(self, node):
+        return node

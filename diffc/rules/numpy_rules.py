@@ -29,8 +29,8 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
                                zeros_tangent)
 from ..ir.nodes import MethodRef
 from ..backend.runtime import Items, div, minmax_weights, ravel_order
-from ..backend.checks import check_write
-from ..backend.runtime import index_vjp
+from ..backend.checks import check_discrete, check_write
+from ..backend.runtime import index_vjp, sum_vjp
 from ..backend.writes import (copy_arg, copy_item, setitem_grad, writable, writable_items,
                               written)
 from .registry import alias, defjvp, defnondiff, defvjp
@@ -665,6 +665,18 @@ for _np, *_others in [(np.exp, math.exp), (np.log, math.log), (np.sqrt, math.sqr
                  (np.concatenate, np.concat if hasattr(np, "concat") else np.concatenate)]:
     alias(_np, *_others)
 
+# ---------------------------------------------------------------- builtins over sequences
+
+@defvjp(builtins.sum, diff=("start",))
+def _(g, ans, iterable, start=0):
+    return sum_vjp(g, iterable), unbroadcast(g, start)
+
+
+@defjvp(builtins.sum, diff=("start",))
+def _(g, ans, iterable, start=0):
+    return broadcast(builtins.sum(g), ans), broadcast(g, ans)
+
+
 # ---------------------------------------------------------------- writes into arrays
 # (the helpers of x[i] = v in generated code, differentiated again for higher order)
 
@@ -731,7 +743,7 @@ def _(g, ans, dx, idx, v, x):
 # ---------------------------------------------------------------- zero derivative
 
 defnondiff(zeros_tangent, unit_tangent, check_args, check_inplace_arg, snapshot_arg,
-           check_unchanged, check_write)
+           check_unchanged, check_write, check_discrete)
 
 
 @defvjp(finalize, nondiff=("x",))

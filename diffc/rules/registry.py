@@ -73,21 +73,23 @@ def _key(fn):
         return id(fn)
 
 
-def defvjp(*fns, nondiff=(), refused=()):
+def defvjp(*fns, nondiff=(), refused=(), diff=()):
     """Register the decorated template as the VJP rule of every callable in ``fns``.
 
     Parameters follow the primal's own order, so positional calls bind right;
-    ``refused`` parameters (such as ``out``) make the call an error when given."""
-    return _define(VJPS, "VJP", fns, nondiff, refused)
+    ``refused`` parameters (such as ``out``) make the call an error when given;
+    ``diff`` names parameters with a default that are differentiable where a call
+    gives them (``sum(xs, start)``)."""
+    return _define(VJPS, "VJP", fns, nondiff, refused, diff)
 
 
-def defjvp(*fns, nondiff=(), refused=()):
+def defjvp(*fns, nondiff=(), refused=(), diff=()):
     """Register the decorated template as the JVP rule of every callable in ``fns``
     (same conventions as ``defvjp``; ``g`` is the tangent of each argument)."""
-    return _define(JVPS, "JVP", fns, nondiff, refused)
+    return _define(JVPS, "JVP", fns, nondiff, refused, diff)
 
 
-def _define(table, kind, fns, nondiff, refused):
+def _define(table, kind, fns, nondiff, refused, diff_given=()):
     def deco(template):
         sig = inspect.signature(template)
         names = list(sig.parameters)
@@ -96,7 +98,8 @@ def _define(table, kind, fns, nondiff, refused):
         params = names[2:]
         defaults = {p: sig.parameters[p].default for p in params
                     if sig.parameters[p].default is not _EMPTY}
-        diff = [p for p in params if p not in defaults and p not in nondiff]
+        diff = [p for p in params if (p not in defaults or p in diff_given)
+                and p not in nondiff]
         fdef = ast.parse(textwrap.dedent(inspect.getsource(template))).body[0]
         body = [s for s in fdef.body if not (isinstance(s, ast.Expr) and
                                              isinstance(s.value, ast.Constant))]
