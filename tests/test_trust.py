@@ -421,10 +421,10 @@ def through_float(s):
     return float(s) * 2.0
 
 
-@pytest.mark.parametrize("arg", ["3.0", np.array(["3.0"]), b"3", None, {"a": 1.0}],
-                         ids=["str", "str-array", "bytes", "None", "dict"])
+@pytest.mark.parametrize("arg", ["3.0", np.array(["3.0"]), b"3", None, {"a": "3.0"}],
+                         ids=["str", "str-array", "bytes", "None", "dict-of-str"])
 def test_non_numeric_argument_in_wrt_is_refused(arg):
-    with pytest.raises(DiffcError, match="argument `s` of through_float"):
+    with pytest.raises(DiffcError, match=r"argument `s(\['a'\])?` of through_float"):
         diffc.grad(through_float)(arg)
 
 

@@ -33,7 +33,7 @@ from ..frontend.aliasing import _sources
 from ..frontend.callables import signature
 from ..frontend.effects import display_name, param_writes
 from ..ir.activity import op_callee
-from ..ir.nodes import (Assign, BinOp, Call, Const, ExprStmt, For, If, MethodRef, Raw, SeqLit,
+from ..ir.nodes import (Append, Assign, BinOp, SetItem, Call, Const, ExprStmt, For, If, MethodRef, Raw, SeqLit,
                         UnaryOp, Var, While)
 from ..ir.printer import fmt_atom, fmt_expr
 from ..ir.visit import atom_reads, children, expr_reads
@@ -146,6 +146,7 @@ def check_effects(fn_ir, varied, active, namespace, names):
                     index(c, loops)
     index(fn_ir.body, ())
     discrete = namespace.bind("check_discrete", checks.check_discrete)
+    write_check = namespace.bind("check_write", checks.check_write)
     helpers = (namespace.bind("snapshot_arg", checks.snapshot_arg),
                namespace.bind("check_unchanged", checks.check_unchanged),
                namespace.bind("check_inplace_arg", checks.check_inplace_arg), names)
@@ -156,6 +157,15 @@ def check_effects(fn_ir, varied, active, namespace, names):
             s = stmts[i]
             for c in children(s):
                 visit(c)
+            if isinstance(s, Assign) and isinstance(s.value, (SetItem, Append)):
+                x, others = s.target.name, s.value.partners
+                if others and ({x} | set(others)) & varied:
+                    where = f"{s.loc.filename}:{s.loc.lineno}:{s.loc.col + 1}" if s.loc \
+                        else "?"
+                    src = f"{write_check}({x}, {x!r}, {tuple(others)!r}, locals(), {where!r})"
+                    stmts.insert(i, ExprStmt(Raw(ast.parse(src, mode="eval").body,
+                                                 frozenset({x})), s.loc))
+                    i += 1
             if isinstance(s, Assign):
                 checks_before = _nondiff_operands(s, varied, discrete)
                 stmts[i:i] = checks_before

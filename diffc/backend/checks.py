@@ -98,6 +98,10 @@ def finalize(g, x):
         _check_shape(g, ())
         _check_real(g)
         return float(g)
+    if isinstance(x, dict):
+        # a dict argument: a dict of gradients, key by key
+        return {k: finalize(g.get(k, 0.0) if isinstance(g, dict) else 0.0, v)
+                for k, v in x.items()}
     if type(g) is Items and isinstance(x, (list, tuple)) and len(g) == len(x):
         # per-item adjoints (zeros as 0.0): an array for a list of equally shaped items
         items = [finalize(gi, xi) for gi, xi in zip(g, x)]
@@ -167,6 +171,11 @@ def _check_arg(v, name, wrt, fname, depth):
                 _check_arg(item, f"{name}[{i if len(v) <= 64 else (0, -1)[i]}]", wrt, fname,
                            depth + 1)
         return
+    if type(v) is dict:
+        if depth < 8:
+            for k, item in list(v.items())[:64]:
+                _check_arg(item, f"{name}[{k!r}]", wrt, fname, depth + 1)
+        return
     if not wrt:
         return
     if isinstance(v, (np.ndarray, np.generic)):
@@ -179,7 +188,7 @@ def _check_arg(v, name, wrt, fname, depth):
         what = f"a {t.__name__}" if t.__module__ == "builtins" else \
             f"a {t.__module__}.{t.__qualname__}"
     raise DiffcError(f"argument `{name}` of {fname} is {what}; diffc differentiates with "
-                     "respect to numbers, arrays and lists or tuples of them",
+                     "respect to numbers, arrays and lists, tuples or dicts of them",
                      hint=f"convert `{name}` to a number or an array first, or leave it out "
                           "of wrt")
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import DiffcError
 
 __all__ = [
-    "Items", "div", "broadcast", "zeros_tangent", "unbroadcast", "unreduce", "mean_vjp",
+    "Items", "Entries", "make_dict", "entries", "dict_values_vjp", "div", "broadcast", "zeros_tangent", "unbroadcast", "unreduce", "mean_vjp",
     "prod_vjp", "minmax_vjp", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b",
     "transpose_vjp", "reshape_vjp", "index_vjp", "stack_vjp", "concatenate_vjp",
     "power_vjp_base", "power_vjp_exponent", "keep_array",
@@ -96,6 +96,44 @@ class Items(list):
 
     def __rmatmul__(self, other):
         return other @ self._array()
+
+
+class Entries(dict):
+    """The adjoint (or tangent) of a dict: one value per key, 0.0 for a key it lacks.
+    Adding two of them adds key by key."""
+
+    def __missing__(self, key):
+        return 0.0
+
+    def __add__(self, other):
+        if isinstance(other, dict):
+            out = Entries(self)
+            for k, v in other.items():
+                out[k] = out[k] + v
+            return out
+        if type(other) in _PYSCALAR and other == 0:
+            return Entries(self)
+        raise DiffcError(f"internal error: adding the adjoint of a dict and a "
+                         f"{type(other).__name__}", hint="this is a diffc bug: please report it")
+
+    __radd__ = __add__
+
+
+def make_dict(keys, values):
+    """A dict display ``{k: v, ...}`` (keys and values as tuples)."""
+    return dict(zip(keys, values))
+
+
+def entries(keys, values):
+    """The tangent of ``{k: v, ...}`` from the tangents of its values."""
+    return Entries(zip(keys, values))
+
+
+def dict_values_vjp(g, keys):
+    """The adjoints of the values of ``{k: v, ...}``, from the dict's adjoint g."""
+    if isinstance(g, dict):
+        return Items(g.get(k, 0.0) for k in keys)
+    return Items(0.0 for _ in keys)
 
 
 def _items_add(a, b):
@@ -215,6 +253,8 @@ def zeros_tangent(x):
         return tuple(zeros_tangent(v) for v in x)
     if isinstance(x, list):
         return [zeros_tangent(v) for v in x]
+    if isinstance(x, dict):
+        return Entries((k, zeros_tangent(v)) for k, v in x.items())
     if isinstance(x, (np.ndarray, np.generic)):
         return np.zeros(x.shape, x.dtype if x.dtype.kind == "f" else np.float64)
     return 0.0
@@ -412,6 +452,12 @@ def index_vjp(dx, x, idx, g):
             return dx
         except (ValueError, IndexError, TypeError):
             pass  # e.g. a read-only dx: take the general path (which re-raises real errors)
+    if isinstance(x, dict):
+        # an entry of a dict: one adjoint per key
+        if type(dx) is not Entries:
+            dx = Entries() if _zero(dx) else Entries() + dx
+        dx[idx] = dx[idx] + g
+        return dx
     if isinstance(x, (list, tuple)) and isinstance(idx, (int, np.integer)):
         # an item of a list or tuple (maybe of differently shaped values): one adjoint per item
         if not isinstance(dx, Items):

@@ -19,7 +19,7 @@ import weakref
 import numpy as np
 
 from ..errors import DiffcError
-from .runtime import Items, _is_basic, unbroadcast
+from .runtime import Entries, Items, _is_basic, unbroadcast
 
 __all__ = ["copy_arg", "copy_item", "writable", "written", "setitem_grad", "unappend",
            "appended_grad", "drop_last", "writable_items"]
@@ -35,6 +35,27 @@ def _array(x):
                      hint="make it an array first (np.array(...)), or build a new value")
 
 
+class _NoItem:
+    """What a dict held at a key it did not have before a write."""
+
+    def __repr__(self):
+        return "<no item>"
+
+
+NO_ITEM = _NoItem()
+
+
+def _is_list_write(x, idx):
+    """A write at one integer position of a list (``hs[t] = v``), which replaces an item."""
+    if not isinstance(x, list):      # a list, or Items (the tangent of one)
+        return False
+    if isinstance(idx, (int, np.integer)) and not isinstance(idx, bool):
+        return True
+    raise DiffcError("diffc differentiates writes into a list at one integer position "
+                     "(`hs[t] = v`); this one writes at a slice or other index",
+                     hint="write the items one by one, or use an array")
+
+
 def copy_arg(x):
     """A copy of a value the function writes into (an argument, or a result that shares
     memory with an array written later): arrays, and the arrays of lists and tuples."""
@@ -42,11 +63,17 @@ def copy_arg(x):
         return x.copy()
     if type(x) in (list, tuple, Items):
         return type(x)(copy_arg(v) for v in x)
+    if type(x) in (dict, Entries):
+        return type(x)((k, copy_arg(v)) for k, v in x.items())
     return x
 
 
 def copy_item(x, idx):
-    """The part of x a write at idx overwrites, copied."""
+    """The part of x a write at idx overwrites, copied (a list's item itself)."""
+    if isinstance(x, dict):
+        return x.get(idx, NO_ITEM)
+    if _is_list_write(x, idx):
+        return x[idx]
     v = _array(x)[idx]
     return v.copy() if isinstance(v, np.ndarray) else v
 
@@ -56,6 +83,14 @@ def writable(d, x):
     write into: ``d`` itself if this helper made it, otherwise a new array."""
     if type(d) is np.ndarray and _OWNED.get(id(d)) is d:
         return d
+    if isinstance(x, list):
+        return writable_items(d, x)
+    if isinstance(x, dict):
+        if type(d) is Entries and _OWNED.get(id(d)) is d:
+            return d
+        out = Entries() if (type(d) is float and d == 0.0) else Entries(d)
+        _OWNED[id(out)] = out
+        return out
     x = _array(x)
     dt = x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
     if np.iscomplexobj(d):
@@ -70,6 +105,8 @@ def writable(d, x):
 def written(dv, x):
     """The tangent a write stores into x: ``dv``, or zero where x holds integers (the
     write truncates the value)."""
+    if isinstance(x, (list, dict)):
+        return dv
     return dv if _array(x).dtype.kind in "fc" else 0.0
 
 
@@ -88,7 +125,17 @@ def _last_writes(shape, idx, region):
 def setitem_grad(dx, idx, v, x):
     """The adjoint of the item ``v`` written by ``x[idx] = v``: ``dx[idx]`` summed to the
     shape of v (zero where x holds integers)."""
-    if type(dx) is float and dx == 0.0 or _array(x).dtype.kind not in "fc":
+    if type(dx) is float and dx == 0.0:
+        return 0.0
+    if isinstance(x, dict):
+        g = dx.get(idx, 0.0) if isinstance(dx, dict) else 0.0
+        out = unbroadcast(g, v)
+        return out.copy() if out is g and isinstance(g, np.ndarray) else out
+    if _is_list_write(x, idx):
+        g = dx[idx]
+        out = unbroadcast(g, v)
+        return out.copy() if out is g and isinstance(g, np.ndarray) else out
+    if _array(x).dtype.kind not in "fc":
         return 0.0
     if not isinstance(dx, np.ndarray) or dx.shape != x.shape:
         dx = np.broadcast_to(dx, x.shape)

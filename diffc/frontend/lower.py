@@ -66,7 +66,6 @@ UNSUPPORTED_EXPRS = {
     gast.Lambda: ("a lambda", "define a module-level function instead"),
     gast.SetComp: ("a set comprehension", "write it as a `for` loop"),
     gast.DictComp: ("a dict comprehension", "write it as a `for` loop"),
-    gast.Dict: ("a dict display", None),
     gast.Set: ("a set display", None),
     gast.Yield: ("`yield`", None),
     gast.YieldFrom: ("`yield from`", None),
@@ -226,9 +225,8 @@ class Lowerer:
         """The local array a write ``x[...] = v`` goes into (``x``), or an error."""
         node = target.value
         if isinstance(node, gast.Subscript):
-            self.error(UnsupportedError, "diffc does not write through an element or a part "
-                       "(`x[i][j] = ...` writes into the view `x[i]`)", target,
-                       "index once: `x[i, j] = ...`")
+            # x[i][j] = v writes into the item (or view) x[i], which shares x's memory
+            return self.expr(node)
         if not isinstance(node, gast.Name):
             self.check_target(gast.Attribute(value=node, attr="", ctx=gast.Store())
                               if isinstance(node, gast.Attribute) else node)
@@ -584,6 +582,20 @@ class Lowerer:
         return result
 
     expr_GeneratorExp = expr_ListComp
+
+    def expr_Dict(self, node, target):
+        """``{k: v, ...}``: ``make_dict((k, ...), (v, ...))``, evaluated key, value, key..."""
+        keys, values = [], []
+        for k, v in zip(node.keys, node.values):
+            if k is None:
+                self.error(UnsupportedError, "diffc does not support `**` in a dict display",
+                           v, "add the entries one by one")
+            keys.append(self.expr(k))
+            values.append(self.expr(v))
+        from ..backend import runtime
+        call = Call(runtime.make_dict, self.ns.bind("make_dict", runtime.make_dict),
+                    [SeqLit("tuple", keys), SeqLit("tuple", values)])
+        return self.assign(call, target, "entries")
 
     def expr_Tuple(self, node, target):
         return self.seq(node, "tuple", target)

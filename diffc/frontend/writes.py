@@ -8,9 +8,10 @@ itself; for the rest:
 * a result that may share memory with a written array is copied, since the backward
   pass puts overwritten parts back;
 * another variable that may share memory with the written array and is read after
-  the write (a view of it, or the array it is a view of) gets a run-time check that
-  refuses the call if the memory really is shared; a module-level array is refused
-  when the derivative is built::
+  the write (a view of it, or the array it is a view of) is noted on the write; where
+  a derivative flows through them, ad/effects.py checks at run time that the memory is
+  not really shared (values alone are right: the backward pass puts every overwritten
+  part back). A module-level array is refused when the derivative is built::
 
     def f(x):                          def f(x):
         y = x[1:]                          x = copy_arg(x)
@@ -20,14 +21,12 @@ itself; for the rest:
                                            y_out = copy_arg(y)
                                            return y_out
 """
-import ast
-
 import numpy as np
 
-from ..backend import checks, writes
+from ..backend import writes
 from ..errors import UnsupportedError
 from ..ir.liveness import live_after
-from ..ir.nodes import (Append, Assign, AtomExpr, Attribute, Call, Const, ExprStmt, MethodRef, Raw,
+from ..ir.nodes import (Append, Assign, AtomExpr, Attribute, Call, Const, MethodRef, Raw,
                         Return, SeqLit, SetItem, Subscript, Var)
 from ..ir.visit import atom_reads, children, walk
 from ..rules.effects import result_may_share
@@ -101,9 +100,7 @@ def prepare_writes(fn_ir, namespace, names):
     shared = set().union(*classes.values())
     entry = [Assign([Var(p)], Call(writes.copy_arg, copy, [Var(p)]), fn_ir.loc)
              for p in fn_ir.params if p in shared]
-    check = namespace.bind("check_write", checks.check_write)
-    live = live_after(fn_ir.body)
-    _insert(fn_ir.body, classes, live, check)
+    _mark(fn_ir.body, classes, live_after(fn_ir.body))
     body = fn_ir.body
     if body and isinstance(body[-1], Return) and atom_reads(body[-1].value) & shared:
         ret = body[-1]
@@ -114,21 +111,14 @@ def prepare_writes(fn_ir, namespace, names):
     fn_ir.body = entry + body
 
 
-def _insert(stmts, classes, live, check):
-    i = 0
-    while i < len(stmts):
-        s = stmts[i]
+def _mark(stmts, classes, live):
+    """Each write keeps the variables that may share its memory and are read after it;
+    ad/effects.py checks them at run time where a derivative flows through them."""
+    for s in stmts:
         for c in children(s):
-            _insert(c, classes, live, check)
+            _mark(c, classes, live)
         if _is_write(s):
             x = s.target.name
-            others = sorted(n for n in classes[x] & live.get(id(s), set())
-                            if isinstance(n, str) and n != x)
-            s.value.keep = bool(classes[x] - {x})
-            if others:
-                where = f"{s.loc.filename}:{s.loc.lineno}:{s.loc.col + 1}" if s.loc else "?"
-                src = f"{check}({x}, {x!r}, {tuple(others)!r}, locals(), {where!r})"
-                stmts.insert(i, ExprStmt(Raw(ast.parse(src, mode="eval").body,
-                                             frozenset({x})), s.loc))
-                i += 1
-        i += 1
+            s.value.keep = frozenset(n for n in classes[x] - {x} if isinstance(n, str))
+            s.value.partners = tuple(sorted(n for n in classes[x] & live.get(id(s), set())
+                                            if isinstance(n, str) and n != x))

@@ -117,12 +117,14 @@ class Subscript:
 class SetItem:
     """``x[index] = item``, written into ``x`` in place. It appears only as the value of
     ``Assign([x], SetItem(x, index, item))``: to the analyses a write is a new value of
-    ``x`` that depends on the old one and on ``item``. ``keep``: the write must stay even
-    where ``x`` is not read again (another variable may be a view of it)."""
+    ``x`` that depends on the old one and on ``item``. ``keep``: the other variables
+    that may share x's memory (views of it): the write stays while one of them is read,
+    even where ``x`` is not."""
     value: Any
     index: Any
     item: Any
-    keep: bool = False
+    keep: frozenset = frozenset()
+    partners: tuple = ()     # other variables that may share x's memory, read later
 
 
 @dataclass
@@ -131,7 +133,8 @@ class Append:
     item))``, like ``SetItem``."""
     value: Any
     item: Any
-    keep: bool = False
+    keep: frozenset = frozenset()
+    partners: tuple = ()
 
 
 @dataclass

@@ -27,7 +27,8 @@ def _block(stmts, live, only=None):
 def _stmt(s, live, only):
     if isinstance(s, (Assign, AddTo)):
         defs = stmt_defs(s)
-        kept = isinstance(s.value, (SetItem, Append)) and s.value.keep   # a view of it may be read
+        # a write stays while a variable that may share its memory (a view) is read later
+        kept = isinstance(s.value, (SetItem, Append)) and bool(s.value.keep & live)
         if not defs & live and (only is None or defs <= only) and not kept:
             return [], live
         return [s], (live - defs) | stmt_reads(s)

@@ -30,7 +30,7 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
 from ..ir.nodes import MethodRef
 from ..backend.runtime import Items, div, minmax_weights, ravel_order
 from ..backend.checks import check_discrete, check_write
-from ..backend.runtime import index_vjp, sum_vjp
+from ..backend.runtime import dict_values_vjp, entries, index_vjp, make_dict, sum_vjp
 from ..backend.writes import (copy_arg, copy_item, setitem_grad, writable, writable_items,
                               written)
 from .registry import alias, defjvp, defnondiff, defvjp
@@ -664,6 +664,18 @@ for _np, *_others in [(np.exp, math.exp), (np.log, math.log), (np.sqrt, math.sqr
                  (np.power, np.pow if hasattr(np, "pow") else np.power),
                  (np.concatenate, np.concat if hasattr(np, "concat") else np.concatenate)]:
     alias(_np, *_others)
+
+# ---------------------------------------------------------------- dict displays
+
+@defvjp(make_dict, entries, nondiff=("keys",))
+def _(g, ans, keys, values):
+    return dict_values_vjp(g, keys)
+
+
+@defjvp(make_dict, entries, nondiff=("keys",))
+def _(g, ans, keys, values):
+    return entries(keys, g)
+
 
 # ---------------------------------------------------------------- builtins over sequences
 

@@ -1,0 +1,98 @@
+"""Dicts and lists as storage and as arguments: dict displays, entries read and
+written (`hs[t] = ...`, `hs[-1] = np.copy(h)`), list items written, writes into
+arrays held in them, dict arguments in wrt (a dict of gradients comes back) —
+reverse mode, forward mode and second order against finite differences."""
+import numpy as np
+import pytest
+
+import diffc
+from tests.fdcheck import check_value_and_grad, numeric_grad
+
+X4 = np.array([0.3, -0.5, 0.9, 1.3])
+
+
+def entries_written_and_rewritten(x):
+    d = {"a": x * 2.0, "b": np.sin(x)}
+    d["c"] = d["a"] * d["b"]
+    d["a"] = d["c"] + 1.0
+    return np.sum(d["a"] * d["c"]) + np.sum(d["b"])
+
+
+def states_keyed_by_step(x):
+    hs = {}
+    hs[-1] = np.zeros(4)
+    for t in range(3):
+        hs[t] = np.tanh(hs[t - 1] * 0.5 + x * (t + 1.0))
+    return np.sum(hs[2] ** 2) + np.sum(hs[0])
+
+
+def one_hot_entries(x):
+    xs, hs = {}, {}
+    hs[-1] = x * 0.1
+    for t in range(3):
+        xs[t] = np.zeros(4)
+        xs[t][t] = 1.0                    # a write into an array held in a dict
+        hs[t] = np.tanh(hs[t - 1] + xs[t] * x)
+    return np.sum(hs[2]) * x[3]
+
+
+PROGRAMS = [entries_written_and_rewritten, states_keyed_by_step, one_hot_entries]
+
+
+@pytest.mark.parametrize("f", PROGRAMS, ids=[f.__name__ for f in PROGRAMS])
+def test_all_modes(f):
+    check_value_and_grad(f, [X4.copy()])
+    v = np.array([0.3, -0.2, 1.1, 0.5])
+    np.testing.assert_allclose(diffc.jvp(f)(X4.copy(), v)[1],
+                               numeric_grad(f, [X4.copy()]) @ v, rtol=1e-6, atol=1e-8)
+    g = diffc.grad(f)
+    ref = np.array([numeric_grad(lambda y: g(y)[j], [X4.copy()]) for j in range(4)])
+    np.testing.assert_allclose(diffc.hessian(f)(X4.copy()), ref, rtol=1e-5, atol=1e-6)
+
+
+def params_in_a_dict(p, x):
+    return np.sum(np.tanh(p["w"] * x) ** 2) + p["b"] ** 2 * np.sum(x)
+
+
+def test_dict_argument_gets_a_dict_of_gradients():
+    p = {"w": np.array([1.0, -2.0, 0.5, 0.3]), "b": 0.7}
+    before = {k: np.copy(v) for k, v in p.items()}
+    g = diffc.grad(params_in_a_dict)(p, X4)
+    assert set(g) == {"w", "b"} and np.shape(g["w"]) == (4,) and isinstance(g["b"], float)
+    for k in p:
+        np.testing.assert_array_equal(p[k], before[k])
+        e = np.zeros_like(np.asarray(p[k], dtype=float))
+        num = np.zeros(np.shape(p[k]))
+        for i in np.ndindex(*np.shape(p[k])):
+            e[...] = 0.0
+            e[i] = 1e-6
+            up = dict(p, **{k: p[k] + e if np.ndim(p[k]) else p[k] + 1e-6})
+            dn = dict(p, **{k: p[k] - e if np.ndim(p[k]) else p[k] - 1e-6})
+            num[i] = (params_in_a_dict(up, X4) - params_in_a_dict(dn, X4)) / 2e-6
+        np.testing.assert_allclose(g[k], num, rtol=1e-6, atol=1e-9)
+
+
+VOCAB, HIDDEN = 5, 4
+
+
+def char_rnn_loss(inputs, targets, hprev, Wxh, Whh, Why, bh, by):
+    xs, hs, ys, ps = {}, {}, {}, {}
+    hs[-1] = np.copy(hprev)
+    loss = 0.0
+    for t in range(len(inputs)):
+        xs[t] = np.zeros((VOCAB, 1))
+        xs[t][inputs[t]] = 1
+        hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh, hs[t - 1]) + bh)
+        ys[t] = np.dot(Why, hs[t]) + by
+        ps[t] = np.exp(ys[t]) / np.sum(np.exp(ys[t]))
+        loss += -np.log(ps[t][targets[t], 0])
+    return loss
+
+
+def test_classic_char_rnn_written_with_dicts():
+    rng = np.random.default_rng(3)
+    args = [[0, 2, 4, 1], [2, 4, 1, 3], rng.normal(0, 0.5, (HIDDEN, 1)),
+            rng.normal(0, 0.5, (HIDDEN, VOCAB)), rng.normal(0, 0.5, (HIDDEN, HIDDEN)),
+            rng.normal(0, 0.5, (VOCAB, HIDDEN)), rng.normal(0, 0.1, (HIDDEN, 1)),
+            rng.normal(0, 0.1, (VOCAB, 1))]
+    check_value_and_grad(char_rnn_loss, args, wrt=(2, 3, 4, 5, 6, 7))
