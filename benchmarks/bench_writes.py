@@ -128,7 +128,7 @@ def main():
         jax = None
     try:
         import autograd
-        import autograd.numpy as anp  # noqa: F401
+        import autograd.numpy  # noqa: F401  (autograd.grad needs its NumPy wrapper loaded)
     except ImportError:
         autograd = None
     print(f"{'case':<11} {'n':>7} {'loop':>9} {'diffc grad':>11} {'per elem':>9} "
