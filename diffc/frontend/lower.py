@@ -13,7 +13,6 @@ become ``If`` statements (they short-circuit), names are resolved to the
 objects they refer to, and array methods become NumPy calls
 (``x.sum(axis=0)`` -> ``np.sum(x, axis=0)``).
 """
-import copy
 import types
 
 import gast
@@ -24,9 +23,10 @@ from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStm
                         Function, If, MethodRef, Raise, Return, SeqLit, SetItem, Append, Slice, Subscript,
                         UnaryOp, Var, While, const)
 from ..backend import checks
-from .loops import CHECK_SEQUENCE, ForToRange
+from .loops import CHECK_SEQUENCE
 from ..backend.guards import MISSING, is_data
-from .templates import assigned_names, quote
+from .scoped import ScopedConstructs
+from .templates import assigned_names
 
 BINOPS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.FloorDiv: "//",
           gast.Mod: "%", gast.Pow: "**", gast.MatMult: "@", gast.BitAnd: "&", gast.BitOr: "|",
@@ -54,7 +54,6 @@ UNSUPPORTED_STMTS = {
     gast.Try: ("a `try` statement", "move error handling out of the differentiated function"),
     gast.Global: ("a `global` statement", "pass the value as an argument"),
     gast.Nonlocal: ("a `nonlocal` statement", "pass the value as an argument"),
-    gast.FunctionDef: ("a nested function definition", "define the helper at module level"),
     gast.AsyncFunctionDef: ("a nested function definition", "define the helper at module level"),
     gast.ClassDef: ("a class definition", "define the class at module level"),
     gast.Delete: ("a `del` statement", "remove it; diffc frees values itself"),
@@ -63,7 +62,8 @@ UNSUPPORTED_STMTS = {
     gast.AsyncFor: ("an `async for` loop", None),
 }
 UNSUPPORTED_EXPRS = {
-    gast.Lambda: ("a lambda", "define a module-level function instead"),
+    gast.Lambda: ("a lambda other than `name = lambda ...` called by that name",
+                  "assign it to a local name and call it, or define a module-level function"),
     gast.SetComp: ("a set comprehension", "write it as a `for` loop"),
     gast.DictComp: ("a dict comprehension", "write it as a `for` loop"),
     gast.Set: ("a set display", None),
@@ -94,7 +94,7 @@ def _is_user_function(obj):
     return isinstance(obj, types.FunctionType) and obj.__name__ != "<lambda>"
 
 
-class Lowerer:
+class Lowerer(ScopedConstructs):
     def __init__(self, parsed, resolver, names, namespace, local_names):
         self.parsed = parsed
         self.resolver = resolver
@@ -104,6 +104,8 @@ class Lowerer:
         self.block = []
         self.loc = None
         self.sequences = _sequence_names(parsed.node)
+        self.local_fns = {}        # local functions (lambdas, nested defs), inlined
+        self.inlining = set()
 
     # ------------------------------------------------------------ helpers
     def error(self, cls, msg, node, hint=None):
@@ -169,6 +171,10 @@ class Lowerer:
             ls = Var(c.func.value.id)
             self.emit(Assign([ls], Append(ls, item)))
             return
+        if isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name) and \
+                s.value.func.id in self.local_fns:
+            self.inline_call(s.value, None)
+            return
         if isinstance(s.value, gast.Call):
             self.emit(ExprStmt(self.call_expr(s.value)))
         else:
@@ -176,6 +182,10 @@ class Lowerer:
 
     def stmt_Assign(self, s):
         value = s.value
+        if isinstance(value, gast.Lambda) and len(s.targets) == 1 and \
+                isinstance(s.targets[0], gast.Name):
+            self.local_lambda(s.targets[0].id, value, s)
+            return
         first, rest = s.targets[0], s.targets[1:]
         if rest:  # a = b = value
             atom = self.expr(value)
@@ -536,53 +546,6 @@ class Lowerer:
         self.emit(If(test, body, orelse))
         return result
 
-    def expr_ListComp(self, node, target):
-        """``[elt for t in it if c]`` (and a generator expression, made a list): a loop
-        that appends, lowered here so that it runs where Python evaluates it::
-
-            ys = [f(t) for t in xs if t > 0]    ==>   ys = []
-                                                      for t_2 in xs:
-                                                          if t_2 > 0:
-                                                              ys.append(f(t_2))
-
-        The comprehension's variables get names of their own (they do not leak)."""
-        result = target or Var(self.names.fresh("items"))
-        self.emit(Assign([result], SeqLit("list", [])))
-        renames = {}
-        for gen in node.generators:
-            if gen.is_async:
-                self.error(UnsupportedError, "diffc does not support an async comprehension",
-                           node)
-            for n in gast.walk(gen.target):
-                if isinstance(n, gast.Name) and n.id not in renames:
-                    renames[n.id] = self.names.fresh(n.id)
-        scoped = _Rename(renames)
-        body = quote("result.append(elt)", node, result=result.name,
-                     elt=scoped.visit(copy.deepcopy(node.elt)))
-        for i, gen in reversed(list(enumerate(node.generators))):
-            for cond in reversed(gen.ifs):
-                test = scoped.visit(copy.deepcopy(cond))
-                body = [gast.copy_location(gast.If(test=test, body=body, orelse=[]), cond)]
-            # the first iterable is evaluated outside the comprehension's scope
-            it = copy.deepcopy(gen.iter) if i == 0 else scoped.visit(copy.deepcopy(gen.iter))
-            loop = gast.For(target=scoped.visit(copy.deepcopy(gen.target)), iter=it,
-                            body=body, orelse=[], type_comment=None)
-            body = [gast.copy_location(loop, node)]
-        self.locals |= set(renames.values()) | {result.name}
-        stmts = ForToRange(self.resolver, self.locals, self.names, self.parsed).visit(body[0])
-        stmts = stmts if isinstance(stmts, list) else [stmts]
-        for s in stmts:
-            self.locals |= assigned_names(s)
-            for n in gast.walk(s):
-                if isinstance(n, (gast.stmt, gast.expr)) and getattr(n, "lineno", None) is None:
-                    gast.copy_location(n, node)
-        loc = self.loc
-        self.statements(stmts)
-        self.loc = loc
-        return result
-
-    expr_GeneratorExp = expr_ListComp
-
     def expr_Dict(self, node, target):
         """``{k: v, ...}``: ``make_dict((k, ...), (v, ...))``, evaluated key, value, key..."""
         keys, values = [], []
@@ -634,6 +597,8 @@ class Lowerer:
                            f"{h}_{node.attr}" if h else node.attr)
 
     def expr_Call(self, node, target):
+        if isinstance(node.func, gast.Name) and node.func.id in self.local_fns:
+            return self.inline_call(node, target)
         call = self.call_expr(node)
         fn = call.fn
         name = getattr(fn, "name", None) or getattr(fn, "__name__", None) or "call"
@@ -687,18 +652,3 @@ class Lowerer:
             args = [SeqLit("tuple", args)]
         return Call(getattr(np, np_name), self.np_src(np_name), [receiver] + args, kwargs)
 
-
-class _Rename(gast.NodeTransformer):
-    """Rename variables (a comprehension's, which live in a scope of their own)."""
-
-    def __init__(self, renames):
-        self.renames = renames
-
-    def visit_Name(self, node):
-        if node.id in self.renames:
-            return gast.copy_location(gast.Name(id=self.renames[node.id], ctx=node.ctx,
-                                                 annotation=None, type_comment=None), node)
-        return node
-
-    def visit_Lambda(self, node):
-        return node

@@ -1,0 +1,198 @@
+"""Constructs with a scope of their own, lowered where Python evaluates them.
+
+* List comprehensions and generator expressions become loops that append (their
+  variables renamed, so they do not leak).
+* Local functions -- ``g = lambda a: ...`` and nested ``def g(a): ...`` that the
+  function only calls -- are inlined at each call: the arguments are evaluated,
+  bound to renamed parameters, and the body is lowered in place. Names the body
+  does not bind are read when the call runs, as Python's closures read them::
+
+    def f(x, w):                         def f(x, w):
+        g = lambda a: a * w                  a = x
+        return g(x) + g(2.0 * x)    ==>      g_x = a * w
+                                             t = 2.0 * x
+                                             a_2 = t
+                                             g_t = a_2 * w
+                                             return g_x + g_t
+"""
+import copy
+
+import gast
+
+from ..errors import UnsupportedError
+from ..ir.nodes import Assign, AtomExpr, SeqLit, Var, const
+from .jumps import RemoveJumps
+from .loops import ForToRange
+from .templates import assigned_names, quote
+
+
+class ScopedConstructs:
+    """Lowering methods of the ``Lowerer`` (lower.py) for comprehensions and local
+    functions."""
+
+    def expr_ListComp(self, node, target):
+        """``[elt for t in it if c]`` (and a generator expression, made a list): a loop
+        that appends, lowered here so that it runs where Python evaluates it::
+
+            ys = [f(t) for t in xs if t > 0]    ==>   ys = []
+                                                      for t_2 in xs:
+                                                          if t_2 > 0:
+                                                              ys.append(f(t_2))
+
+        The comprehension's variables get names of their own (they do not leak)."""
+        result = target or Var(self.names.fresh("items"))
+        self.emit(Assign([result], SeqLit("list", [])))
+        renames = {}
+        for gen in node.generators:
+            if gen.is_async:
+                self.error(UnsupportedError, "diffc does not support an async comprehension",
+                           node)
+            for n in gast.walk(gen.target):
+                if isinstance(n, gast.Name) and n.id not in renames:
+                    renames[n.id] = self.names.fresh(n.id)
+        scoped = _Rename(renames)
+        body = quote("result.append(elt)", node, result=result.name,
+                     elt=scoped.visit(copy.deepcopy(node.elt)))
+        for i, gen in reversed(list(enumerate(node.generators))):
+            for cond in reversed(gen.ifs):
+                test = scoped.visit(copy.deepcopy(cond))
+                body = [gast.copy_location(gast.If(test=test, body=body, orelse=[]), cond)]
+            # the first iterable is evaluated outside the comprehension's scope
+            it = copy.deepcopy(gen.iter) if i == 0 else scoped.visit(copy.deepcopy(gen.iter))
+            loop = gast.For(target=scoped.visit(copy.deepcopy(gen.target)), iter=it,
+                            body=body, orelse=[], type_comment=None)
+            body = [gast.copy_location(loop, node)]
+        self.locals |= set(renames.values()) | {result.name}
+        stmts = ForToRange(self.resolver, self.locals, self.names, self.parsed).visit(body[0])
+        stmts = stmts if isinstance(stmts, list) else [stmts]
+        for s in stmts:
+            self.locals |= assigned_names(s)
+            for n in gast.walk(s):
+                if isinstance(n, (gast.stmt, gast.expr)) and getattr(n, "lineno", None) is None:
+                    gast.copy_location(n, node)
+        loc = self.loc
+        self.statements(stmts)
+        self.loc = loc
+        return result
+
+    expr_GeneratorExp = expr_ListComp
+
+    # ------------------------------------------------------------ local functions
+    def stmt_FunctionDef(self, s):
+        a = s.args
+        if s.decorator_list:
+            self.error(UnsupportedError, "diffc does not support a decorated local function",
+                       s, "define the helper at module level")
+        self._check_local_signature(s.name, a, s)
+        self._only_called(s.name, s)
+        RemoveJumps(self.names).run(s)          # early returns: one return at the end
+        self.local_fns[s.name] = s
+
+    def local_lambda(self, name, node, at):
+        """``g = lambda a: ...``: recorded, inlined where it is called."""
+        self._check_local_signature(name, node.args, node)
+        self._only_called(name, at)
+        self.local_fns[name] = node
+
+    def _check_local_signature(self, name, a, node):
+        if a.vararg or a.kwarg:
+            self.error(UnsupportedError, f"the local function `{name}` takes *args or **kwargs, "
+                       "which diffc does not support", node, "list the parameters explicitly")
+        for d in list(a.defaults) + [d for d in a.kw_defaults if d is not None]:
+            if not isinstance(d, gast.Constant):
+                self.error(UnsupportedError, f"the default values of the local function "
+                           f"`{name}` must be constants", d, "pass the value at each call")
+
+    def _only_called(self, name, at):
+        """A local function is inlined, so it may only be called: not rebound, passed on
+        or returned."""
+        binds = 0
+        calls = {id(n.func) for n in gast.walk(self.parsed.node) if isinstance(n, gast.Call)}
+        for n in gast.walk(self.parsed.node):
+            if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef)) and n.name == name \
+                    and n is not self.parsed.node:
+                binds += 1
+            elif isinstance(n, gast.Name) and n.id == name:
+                if isinstance(n.ctx, gast.Store):
+                    binds += 1
+                elif id(n) not in calls:
+                    self.error(UnsupportedError, f"diffc inlines the local function `{name}` "
+                               "where it is called; here it is used as a value", n,
+                               "call it directly, or define it at module level")
+        if binds != 1:
+            self.error(UnsupportedError, f"the local function `{name}` is bound more than "
+                       "once", at, "give each local function its own name")
+
+    def inline_call(self, node, target):
+        """Lower ``g(args)`` for a local function g: its body, in place."""
+        name = node.func.id
+        fn = self.local_fns[name]
+        if name in self.inlining:
+            self.error(UnsupportedError, f"the local function `{name}` calls itself, which "
+                       "diffc does not inline", node, "define it at module level")
+        for a in node.args:
+            if isinstance(a, gast.Starred):
+                self.error(UnsupportedError, "diffc does not support *args in calls", a,
+                           "pass the arguments one by one")
+        a = fn.args
+        positional = [p.id for p in a.posonlyargs + a.args]
+        defaults = dict(zip(positional[len(positional) - len(a.defaults):], a.defaults))
+        defaults.update((p.id, d) for p, d in zip(a.kwonlyargs, a.kw_defaults)
+                        if d is not None)
+        params = positional + [p.id for p in a.kwonlyargs]
+        if len(node.args) > len(positional):
+            self.error(UnsupportedError, f"`{name}` takes {len(positional)} positional "
+                       f"arguments but {len(node.args)} were given", node)
+        # Python evaluates every argument before the body runs
+        values = dict(zip(positional, (self.expr(v) for v in node.args)))
+        for k in node.keywords:
+            if k.arg is None or k.arg not in params or k.arg in values:
+                self.error(UnsupportedError, f"this call does not match the parameters of "
+                           f"the local function `{name}`", node)
+            values[k.arg] = self.expr(k.value)
+        local = set(params) | (assigned_names(fn) if isinstance(fn, gast.FunctionDef)
+                               else set())
+        renames = {n: self.names.fresh(n) for n in sorted(local)}
+        self.locals |= set(renames.values())
+        for p in params:
+            if p in values:
+                value = values[p]
+            elif p in defaults:
+                value = const(defaults[p].value)
+            else:
+                self.error(UnsupportedError, f"`{name}` is missing its argument `{p}`", node)
+            self.emit(Assign([Var(renames[p])], AtomExpr(value)))
+        scoped = _Rename(renames)
+        self.inlining.add(name)
+        try:
+            if isinstance(fn, gast.Lambda):
+                return self.expr(scoped.visit(copy.deepcopy(fn.body)), target)
+            body = [scoped.visit(copy.deepcopy(st)) for st in fn.body]
+            ret = body.pop() if body and isinstance(body[-1], gast.Return) else None
+            loc = self.loc
+            self.statements(body)
+            self.loc = self.parsed.loc(ret) or loc if ret is not None else loc
+            if ret is None or ret.value is None:
+                return self.assign(AtomExpr(const(None)), target, f"{name}_result") \
+                    if target is not None else const(None)
+            result = self.expr(ret.value, target)
+            self.loc = loc
+            return result
+        finally:
+            self.inlining.discard(name)
+
+
+class _Rename(gast.NodeTransformer):
+    """Rename the variables of a scope of its own (a comprehension's, a local function's)."""
+
+    def __init__(self, renames):
+        self.renames = renames
+
+    def visit_Name(self, node):
+        if node.id in self.renames:
+            return gast.copy_location(gast.Name(id=self.renames[node.id], ctx=node.ctx,
+                                                 annotation=None, type_comment=None), node)
+        return node
+
+    def visit_Lambda(self, node):
+        return node
