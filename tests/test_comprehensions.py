@@ -45,6 +45,24 @@ def builtin_sum_with_start(x):
     return np.sum(sum(rows, x) ** 2) + sum(r[0] for r in rows) + sum(x)
 
 
+def min_and_max_of_sequences(x):
+    ls = [x[0] * 2.0, x[1] ** 2, np.sin(x[2])]
+    return max(ls) * min(ls) + max(x[0], x[1], x[3]) + min(x)
+
+
+def sorted_values(x):
+    s = sorted([x[0], x[1] * 3.0, x[2], -x[3]])
+    return s[0] * 2.0 + s[-1] * s[1] + sum(sorted(x, reverse=True)[:2])
+
+
+def _times_plus(a, b):
+    return a * b + a
+
+
+def mapped(x):
+    return sum(map(np.sin, x)) + sum(list(map(_times_plus, x, x[::-1]))) + sum(tuple(x))
+
+
 PROGRAMS = [
     (map_helper_over_items, (X4,)),
     (weighted_sum_generator, (X4, X4[::-1].copy())),
@@ -52,6 +70,9 @@ PROGRAMS = [
     (comprehension_in_a_branch, (X4,)),
     (scoped_variable, (X4,)),
     (builtin_sum_with_start, (X4,)),
+    (min_and_max_of_sequences, (X4,)),
+    (sorted_values, (X4,)),
+    (mapped, (X4,)),
 ]
 IDS = [f.__name__ for f, _ in PROGRAMS]
 

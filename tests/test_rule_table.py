@@ -259,6 +259,10 @@ add([rt.keep_array], [(C(np.array(1.0)), U(None)), (C(np.array(1.0)), U(())),
 add([rt.broadcast], [(U((4,)), C(np.zeros((3, 4)))), (U(None), C(np.zeros((2, 3)))),
                      (U((2, 3)), C(np.zeros((2, 3))))], wrt=("t",))
 add([MethodRef("tolist")], [(U((2, 3)),), (U(()),), (U((3,)),)])
+add([builtins.list, builtins.tuple], [(seq(U(None), U(None), U(None)),), (U((3,)),),
+                                      (U((2, 3)),)])
+add([builtins.sorted], [(seq(U(None), U(None), U(None)),), (U((4,)),)])
+add([builtins.sorted], [(U((4,)),)], kwargs={"reverse": True})
 add([builtins.sum], [(seq(U(None), U(None), U(None)),), (U((3,)),), (U((2, 3)),),
                      (seq(U((2,)), U((2,))), U((2,))), (seq(U(None), U(None)), U(None))])
 # the helpers of writes into arrays (x[i] = v), differentiated again for higher order

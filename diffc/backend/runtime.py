@@ -14,7 +14,8 @@ import numpy as np
 from ..errors import DiffcError
 
 __all__ = [
-    "Items", "Entries", "make_dict", "entries", "dict_values_vjp", "div", "broadcast", "zeros_tangent", "unbroadcast", "unreduce", "mean_vjp",
+    "Items", "Entries", "make_dict", "entries", "dict_values_vjp", "seq_max", "seq_min",
+    "seq_pick_vjp", "seq_pick", "sorted_vjp", "sorted_tangent", "seq_vjp", "div", "broadcast", "zeros_tangent", "unbroadcast", "unreduce", "mean_vjp",
     "prod_vjp", "minmax_vjp", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b",
     "transpose_vjp", "reshape_vjp", "index_vjp", "stack_vjp", "concatenate_vjp",
     "power_vjp_base", "power_vjp_exponent", "keep_array",
@@ -122,6 +123,62 @@ class Entries(dict):
 def make_dict(keys, values):
     """A dict display ``{k: v, ...}`` (keys and values as tuples)."""
     return dict(zip(keys, values))
+
+
+def _first(xs, ans):
+    for i, v in enumerate(xs):
+        if v == ans or (v != v and ans != ans):
+            return i
+    raise DiffcError("internal error: the maximum is not an item", hint="please report it")
+
+
+def seq_max(xs):
+    """The builtin ``max(xs)`` of one sequence (its first largest item)."""
+    return max(xs)
+
+
+def seq_min(xs):
+    """The builtin ``min(xs)`` of one sequence (its first smallest item)."""
+    return min(xs)
+
+
+def seq_pick_vjp(g, xs, ans):
+    """Adjoint of ``max(xs)``/``min(xs)``: g for the item Python picked (the first)."""
+    out = Items(0.0 for _ in xs)
+    out[_first(xs, ans)] = g
+    return np.array(out) if isinstance(xs, np.ndarray) else out
+
+
+def seq_pick(t, xs, ans):
+    """Tangent of ``max(xs)``/``min(xs)``: the tangent of the item Python picked."""
+    return t[_first(xs, ans)]
+
+
+def seq_vjp(g, xs):
+    """Adjoint of ``list(xs)``/``tuple(xs)``: per item, shaped like xs if it is an array."""
+    if isinstance(xs, np.ndarray):
+        return np.reshape(np.asarray(list(g) if isinstance(g, list) else g, dtype=float)
+                          if not _zero(g) else np.zeros(xs.shape), xs.shape)
+    return g
+
+
+def sorted_order(xs, reverse=False):
+    """The permutation ``sorted(xs, reverse=...)`` applies (a stable sort, as Python's)."""
+    order = sorted(range(len(xs)), key=lambda i: xs[i], reverse=reverse)
+    return order
+
+
+def sorted_vjp(g, xs, reverse=False):
+    """Adjoint of ``sorted(xs)``: each item's adjoint back in its original place."""
+    out = Items(0.0 for _ in xs)
+    for k, i in enumerate(sorted_order(xs, reverse)):
+        out[i] = g[k]
+    return out
+
+
+def sorted_tangent(t, xs, reverse=False):
+    """Tangent of ``sorted(xs)``: the tangents in sorted order."""
+    return Items(t[i] for i in sorted_order(xs, reverse))
 
 
 def entries(keys, values):

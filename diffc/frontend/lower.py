@@ -13,6 +13,7 @@ become ``If`` statements (they short-circuit), names are resolved to the
 objects they refer to, and array methods become NumPy calls
 (``x.sum(axis=0)`` -> ``np.sum(x, axis=0)``).
 """
+import builtins
 import types
 
 import gast
@@ -22,7 +23,7 @@ from ..errors import NameResolutionError, UnsupportedError
 from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
                         Function, If, MethodRef, Raise, Return, SeqLit, SetItem, Append, Slice, Subscript,
                         UnaryOp, Var, While, const)
-from ..backend import checks
+from ..backend import checks, runtime
 from .loops import CHECK_SEQUENCE
 from ..backend.guards import MISSING, is_data
 from .scoped import ScopedConstructs
@@ -555,7 +556,6 @@ class Lowerer(ScopedConstructs):
                            v, "add the entries one by one")
             keys.append(self.expr(k))
             values.append(self.expr(v))
-        from ..backend import runtime
         call = Call(runtime.make_dict, self.ns.bind("make_dict", runtime.make_dict),
                     [SeqLit("tuple", keys), SeqLit("tuple", values)])
         return self.assign(call, target, "entries")
@@ -599,6 +599,8 @@ class Lowerer(ScopedConstructs):
     def expr_Call(self, node, target):
         if isinstance(node.func, gast.Name) and node.func.id in self.local_fns:
             return self.inline_call(node, target)
+        if self.is_builtin(node.func, "map") and len(node.args) >= 2 and not node.keywords:
+            return self.expr_map(node, target)
         call = self.call_expr(node)
         fn = call.fn
         name = getattr(fn, "name", None) or getattr(fn, "__name__", None) or "call"
@@ -633,7 +635,22 @@ class Lowerer(ScopedConstructs):
                        "expression", func, "call a function by name")
         args = [self.arg(a) for a in node.args]
         kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
+        if callee.value in (builtins.max, builtins.min) and not kwargs and len(args) != 2:
+            return self.builtin_min_max(callee, args, node)
         return Call(callee.value, callee.src, args, kwargs)
+
+    def builtin_min_max(self, callee, args, node):
+        """``max(xs)`` picks an item of one sequence (seq_max); ``max(a, b, c)`` is
+        ``max(max(a, b), c)``, which keeps Python's choice of the first of equal items."""
+        if len(args) == 1:
+            fn = runtime.seq_max if callee.value is builtins.max else runtime.seq_min
+            return Call(fn, self.ns.bind(fn.__name__, fn), args)
+        if not args:
+            self.error(UnsupportedError, f"{callee.src}() needs arguments", node)
+        acc = args[0]
+        for a in args[1:-1]:
+            acc = self.assign(Call(callee.value, callee.src, [acc, a]), None, callee.src)
+        return Call(callee.value, callee.src, [acc, args[-1]])
 
     def arg(self, node):
         if isinstance(node, (gast.Tuple, gast.List)) and \

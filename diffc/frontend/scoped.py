@@ -15,6 +15,7 @@
                                              g_t = a_2 * w
                                              return g_x + g_t
 """
+import builtins
 import copy
 
 import gast
@@ -76,6 +77,37 @@ class ScopedConstructs:
         return result
 
     expr_GeneratorExp = expr_ListComp
+
+    def is_builtin(self, func, name):
+        """Is ``func`` the builtin ``name`` (not shadowed)?"""
+        if not isinstance(func, gast.Name) or func.id != name or name in self.locals:
+            return False
+        obj = getattr(builtins, name)
+        if self.resolver.lookup(name) is not obj:
+            return False
+        self.resolver.guard(name, obj)
+        return True
+
+    def expr_map(self, node, target):
+        """``map(f, xs, ys)`` is ``[f(a, b) for a, b in zip(xs, ys)]`` (a list, not an
+        iterator: diffc reads it as many times as the code does)."""
+        n = len(node.args) - 1
+        names = [self.names.fresh("item") for _ in range(n)]
+        call = gast.Call(func=node.args[0], args=[_load(v) for v in names], keywords=[])
+        if n == 1:
+            target_, it = gast.Name(id=names[0], ctx=gast.Store(), annotation=None,
+                                    type_comment=None), node.args[1]
+        else:
+            target_ = gast.Tuple(elts=[gast.Name(id=v, ctx=gast.Store(), annotation=None,
+                                                 type_comment=None) for v in names],
+                                 ctx=gast.Store())
+            it = gast.Call(func=_load("zip"), args=list(node.args[1:]), keywords=[])
+        comp = gast.ListComp(elt=call, generators=[gast.comprehension(
+            target=target_, iter=it, ifs=[], is_async=0)])
+        for n_ in gast.walk(comp):
+            if isinstance(n_, (gast.expr,)) and getattr(n_, "lineno", None) is None:
+                gast.copy_location(n_, node)
+        return self.expr_ListComp(comp, target)
 
     # ------------------------------------------------------------ local functions
     def stmt_FunctionDef(self, s):
@@ -196,3 +228,7 @@ class _Rename(gast.NodeTransformer):
 
     def visit_Lambda(self, node):
         return node
+
+
+def _load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)

@@ -30,7 +30,9 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
 from ..ir.nodes import MethodRef
 from ..backend.runtime import Items, div, minmax_weights, ravel_order
 from ..backend.checks import check_discrete, check_write
-from ..backend.runtime import dict_values_vjp, entries, index_vjp, make_dict, sum_vjp
+from ..backend.runtime import (dict_values_vjp, entries, index_vjp, make_dict, seq_max,
+                               seq_min, seq_pick, seq_pick_vjp, seq_vjp, sorted_tangent,
+                               sorted_vjp, sum_vjp)
 from ..backend.writes import (copy_arg, copy_item, setitem_grad, writable, writable_items,
                               written)
 from .registry import alias, defjvp, defnondiff, defvjp
@@ -687,6 +689,56 @@ def _(g, ans, iterable, start=0):
 @defjvp(builtins.sum, diff=("start",))
 def _(g, ans, iterable, start=0):
     return broadcast(builtins.sum(g), ans), broadcast(g, ans)
+
+
+@defvjp(seq_max, seq_min)
+def _(g, ans, xs):
+    return seq_pick_vjp(g, xs, ans)
+
+
+@defjvp(seq_max, seq_min)
+def _(g, ans, xs):
+    return seq_pick(g, xs, ans)
+
+
+@defvjp(seq_pick, nondiff=("xs", "ans_"))
+def _(g, ans, t, xs, ans_):
+    return seq_pick_vjp(g, xs, ans_)
+
+
+@defjvp(seq_pick, nondiff=("xs", "ans_"))
+def _(g, ans, t, xs, ans_):
+    return seq_pick(g, xs, ans_)
+
+
+@defvjp(sorted_tangent, nondiff=("xs",))
+def _(g, ans, t, xs, reverse=False):
+    return sorted_vjp(g, xs, reverse)
+
+
+@defjvp(sorted_tangent, nondiff=("xs",))
+def _(g, ans, t, xs, reverse=False):
+    return sorted_tangent(g, xs, reverse)
+
+
+@defvjp(builtins.list, builtins.tuple)
+def _(g, ans, iterable):
+    return seq_vjp(g, iterable)
+
+
+@defjvp(builtins.list, builtins.tuple)
+def _(g, ans, iterable):
+    return Items(g)
+
+
+@defvjp(builtins.sorted)
+def _(g, ans, iterable, reverse=False):
+    return sorted_vjp(g, iterable, reverse)
+
+
+@defjvp(builtins.sorted)
+def _(g, ans, iterable, reverse=False):
+    return sorted_tangent(g, iterable, reverse)
 
 
 # ---------------------------------------------------------------- writes into arrays

@@ -14,7 +14,7 @@ lists read whole and by item (also list arguments), decorated helpers.
 (y[i] = e, y[i] op= e with every augmented operator, slices, rows, columns,
 masks, index arrays with repeats) on local arrays and on arguments, arrays
 filled in loops, recurrences, overwrite-then-read, stencils, writes in
-branches and while loops, views read after a write (must be refused). Each
+branches and while loops, views read after a write (refused, never wrong). Each
 sample is also checked in forward mode (diffc.jvp against the FD derivative
 along a random tangent), and diffc must leave the caller's arrays unchanged.
 """

@@ -110,8 +110,9 @@ class WritesConfig(Config):
     and on arguments of ``f``; preallocated arrays filled in loops,
     recurrences reading what an earlier iteration wrote, overwrite-then-read,
     stencil updates, writes in branches and while loops, and now and then a
-    view read after a write (diffc must refuse those) or ``y[i][j] = e``
-    (refused at build time).  The oracle also checks forward mode (jvp)."""
+    view read after a write (diffc must refuse those or get them right,
+    never wrong) or a chained ``y[i][j] = e``.  The oracle also checks
+    forward mode (jvp)."""
     writes = True
     forward = True
     max_helpers = 2
@@ -126,7 +127,7 @@ class WritesConfig(Config):
     w_while = 2           # a while loop writing
     w_view = 0.6          # f reads a view of a written array after the write (top level of f)
     p_arg_written = 0.4   # an array argument of f is written into
-    p_chained = 0.015     # a 2-D write as y[i][j] = e (diffc refuses it)
+    p_chained = 0.015     # a 2-D write as y[i][j] = e (a write into the view y[i])
     p_empty = 0.35        # a filled array starts as np.empty
 
 
@@ -1650,7 +1651,7 @@ class Generator:
     # checks diffc leaves the caller's arrays alone).  ``np.empty`` arrays are
     # only made where a loop without jumps writes every element before
     # anything reads them.  ``s_wview`` makes the one deliberate alias: a view
-    # of a written array read after the write (diffc must refuse it).
+    # of a written array read after the write (refused, or right; never wrong).
 
     def w_mark(self, y):
         if y not in self.written:
@@ -2174,8 +2175,8 @@ class Generator:
         return lines + [head] + ["    " + ln for ln in body]
 
     def s_wview(self, env, ctx):
-        """A view of a written array read after the write (diffc must refuse it), or
-        a write through a view of an array read later."""
+        """A view of a written array read after the write, or a write through a view
+        of an array read later (diffc must refuse it or get it right, never wrong)."""
         r = self.rng
         t = self.w_target(env, ctx)
         if t is None:
