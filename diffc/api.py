@@ -24,6 +24,7 @@ from .backend.sourcemap import annotate_exception, module_map, release_module
 from .compiler import ModuleBuilder
 from .errors import DiffcError, NameResolutionError, UnsupportedError
 from .frontend.callables import as_function, signature
+from .frontend import called_params
 from .frontend.source import parse_function
 
 _lock = threading.RLock()
@@ -80,8 +81,8 @@ def _wrapped_hint(fn):
             f"differentiate the undecorated function, `{fn.__name__}.__wrapped__`")
 
 
-def _compile(fn, names, kind, as_tuple):
-    builder = ModuleBuilder()
+def _compile(fn, names, kind, as_tuple, statics=None):
+    builder = ModuleBuilder(statics=statics)
     name = builder.wrapper(fn, names, kind, as_tuple)
     namespace, src, filename = builder.compile(f"{fn.__module__}.{fn.__qualname__}")
     return namespace[name], src, builder.ns, filename
@@ -93,24 +94,71 @@ class _State:
     ``target()`` gives the function to transform (the user's function, or generated
     code for higher derivatives)."""
 
-    def __init__(self, target, names, kind, as_tuple):
+    def __init__(self, target, names, kind, as_tuple, statics=None, plain=False):
         self.target, self.names, self.kind, self.as_tuple = target, names, kind, as_tuple
         self.fn = self.source = self.ns = self.guards = self.filename = None
         self.lock = threading.Lock()
+        self.statics = statics        # the functions passed for parameters the code calls
+        self.called = None if plain and statics is None else ()
+        self.specials = collections.OrderedDict()   # a build per tuple of passed functions
+        self.current = None
+
+    def calls(self):
+        """The parameters the function calls (``model(x)``), found once."""
+        if self.called is None:
+            self.called = ()
+            try:
+                self.called = called_params(self.target())
+            except DiffcError:
+                pass          # no source: the build says so
+        return self.called
+
+    def special(self, args, kwargs):
+        """The build for the functions passed in this call to the parameters the code
+        calls, made at the first call with each (the 16 most recent are kept)."""
+        sig = signature(self.target())
+        try:          # (a jvp's or hvp's derivative also takes the tangent or vector)
+            bound = sig.bind_partial(*args[:len(sig.parameters)], **{
+                k: v for k, v in kwargs.items() if k in sig.parameters}).arguments
+        except TypeError as e:
+            raise DiffcError(f"{self.target().__name__}: {e}") from None
+        fns = tuple(bound.get(p) for p in self.called)
+        key = tuple(map(id, fns))
+        with self.lock:
+            sub = self.specials.get(key)
+            if sub is None or any(sub.statics[p] is not f for p, f in zip(self.called, fns)):
+                sub = _State(self.target, self.names, self.kind, self.as_tuple,
+                             dict(zip(self.called, fns)))
+                self.specials[key] = sub
+                if len(self.specials) > 16:
+                    self.specials.popitem(last=False)[1].release()
+            self.specials.move_to_end(key)
+            self.current = sub
+        return sub.ensure()
 
     def ensure(self):
         """The generated function, built or rebuilt if needed (once, whatever the threads)."""
+        if self.calls():
+            if self.current is None:
+                raise DiffcError(
+                    f"`{self.target().__name__}` calls its parameter "
+                    f"{', '.join(f'`{p}`' for p in self.called)}: diffc builds its derivative "
+                    f"for the function passed there, at the first call",
+                    hint="call the derivative once; diffc.source then shows that build")
+            return self.current.ensure()
         with self.lock:
             if self.fn is None or self.guards.check():
                 self.release()
                 fn, self.source, self.ns, self.filename = _compile(
-                    self.target(), self.names, self.kind, self.as_tuple)
+                    self.target(), self.names, self.kind, self.as_tuple, self.statics)
                 self.guards = fn.__diffc_guards__ = self.ns.guards
                 self.fn = fn
             return self.fn
 
     def release(self):
         """Forget the generated module's source (linecache) when it is replaced or freed."""
+        for sub in self.specials.values():
+            sub.release()
         if self.filename is not None:
             release_module(self.filename)
             self.filename = None
@@ -123,12 +171,16 @@ _NAMES = {"grad": "d{}", "value_and_grad": "{}_value_and_grad", "vjp": "{}_vjp",
 def _derivative(fn, target, names, kind, as_tuple):
     """The function the user calls: it checks the guards of the build (and refreshes the
     data the generated code reads) before each call, and rebuilds when they fail."""
-    state = _State(target, names, kind, as_tuple)
+    state = _State(target, names, kind, as_tuple, plain=target.func is _identity
+                   if isinstance(target, functools.partial) else False)
 
     def derivative(*args, **kwargs):
-        gen = state.fn
-        if gen is None or state.guards.check():
-            gen = state.ensure()
+        if state.calls():
+            gen = state.special(args, kwargs)
+        else:
+            gen = state.fn
+            if gen is None or state.guards.check():
+                gen = state.ensure()
         try:
             return gen(*args, **kwargs)
         except Exception as e:
@@ -164,7 +216,8 @@ def _build(fn, wrt, kind, verbose):
             built = _derivative(fn, target, names, kind, as_tuple)
             _cache[key] = built
             try:
-                built.__diffc_state__.ensure()
+                if not built.__diffc_state__.calls():    # else: for the function passed
+                    built.__diffc_state__.ensure()
             except NameResolutionError:
                 pass            # built at the first call, when the module is complete
         _recent.append(built)
@@ -307,7 +360,10 @@ def _with_trailing(fn, built, what):
         except TypeError as e:
             raise DiffcError(f"{call.__name__} takes the arguments of {fn.__name__} and then a "
                              f"{what} ({e})") from None
-        last = list(signature(_generated_fn(built)).parameters)[-1]
+        state = getattr(built, "__diffc_state__", None)
+        gen = state.special(args, kwargs) if state is not None and state.calls() else \
+            _generated_fn(built)
+        last = list(signature(gen).parameters)[-1]
         return built(*args, **{last: extra}, **kwargs)
     return call
 
@@ -474,4 +530,4 @@ def _state(fn):
                          hint="pass the function returned by diffc.grad / value_and_grad / vjp "
                               "/ jvp / hvp / hessian")
     state.ensure()     # the build may have waited for a name to be defined; try now
-    return state
+    return state.current if state.calls() else state

@@ -56,8 +56,9 @@ class Spec:
 
 
 class ModuleBuilder:
-    def __init__(self, trace=None):
+    def __init__(self, trace=None, statics=None):
         self.trace = trace   # called as trace(stage, function name, text) for every stage
+        self.statics = statics or {}   # functions passed to the top function's parameters
         self.ns = Namespace()
         self.specs = {}
         self.order = []
@@ -105,7 +106,8 @@ class ModuleBuilder:
 
     def compile_tangent(self, spec, top):
         """Forward mode: lower, interleave tangent statements, drop unread tangents, emit."""
-        fn_ir, names = lower_function(spec.fn, self.ns, helper=not top)
+        fn_ir, names = lower_function(spec.fn, self.ns, helper=not top,
+                                      statics=self.statics if top else None)
         self._trace("lower", spec, fn_ir.body)
         check_effects(fn_ir, varied_names(fn_ir, spec.params), None, self.ns, names)
         fwd = Forward(fn_ir, spec.params, names, self.ns, self.request_tangent)
@@ -130,7 +132,8 @@ class ModuleBuilder:
 
     def compile_spec(self, spec):
         helper = spec is not self.specs[self.order[0]]   # called from another function
-        fn_ir, names = lower_function(spec.fn, self.ns, helper)
+        fn_ir, names = lower_function(spec.fn, self.ns, helper,
+                                      statics=None if helper else self.statics)
         self._trace("lower", spec, fn_ir.body)
         act, varied = activity(fn_ir, spec.params)
         check_effects(fn_ir, varied, act, self.ns, names)

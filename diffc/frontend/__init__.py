@@ -3,6 +3,8 @@
     parse (source.py) -> ForToRange (loops.py) -> RemoveJumps (jumps.py)
     -> Lowerer (lower.py) -> guard_augmented (aliasing.py) -> prepare_writes (writes.py)
 """
+import gast
+
 from ..ir.names import NameGen
 from .aliasing import guard_augmented
 from .jumps import RemoveJumps
@@ -20,9 +22,22 @@ def function_locals(fdef):
     return params | assigned_names(fdef)
 
 
-def lower_function(fn, namespace, helper=False):
+def called_params(fn):
+    """The parameters ``fn`` calls (``def loss(model, x): return model(x)``): a derivative
+    is built for the functions passed there, when it is called."""
+    fdef = parse_function(fn).node
+    a = fdef.args
+    params = {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
+    assigned = assigned_names(fdef)
+    return tuple(sorted({n.func.id for n in gast.walk(fdef) if isinstance(n, gast.Call) and
+                         isinstance(n.func, gast.Name) and n.func.id in params and
+                         n.func.id not in assigned}))
+
+
+def lower_function(fn, namespace, helper=False, statics=None):
     """Parse ``fn`` and lower it to an ``ir.Function``; returns (function, NameGen).
-    ``helper``: ``fn`` is called by another differentiated function."""
+    ``helper``: ``fn`` is called by another differentiated function. ``statics``: the
+    functions passed for parameters it calls (name -> function)."""
     parsed = parse_function(fn)
     namespace.guards.function(fn)
     inner = getattr(fn, "__diffc_guards__", None)    # generated code differentiated again
@@ -36,7 +51,7 @@ def lower_function(fn, namespace, helper=False):
     RemoveJumps(names).run(fdef)
     local_names = function_locals(fdef)
     namespace.avoid |= local_names
-    lowerer = Lowerer(parsed, resolver, names, namespace, local_names)
+    lowerer = Lowerer(parsed, resolver, names, namespace, local_names, statics or {})
     fn_ir = lowerer.function()
     guard_augmented(fn_ir, namespace, user_names, names, helper)
     prepare_writes(fn_ir, namespace, names)

@@ -96,7 +96,7 @@ def _is_user_function(obj):
 
 
 class Lowerer(ScopedConstructs):
-    def __init__(self, parsed, resolver, names, namespace, local_names):
+    def __init__(self, parsed, resolver, names, namespace, local_names, statics=None):
         self.parsed = parsed
         self.resolver = resolver
         self.names = names
@@ -106,6 +106,7 @@ class Lowerer(ScopedConstructs):
         self.loc = None
         self.sequences = _sequence_names(parsed.node)
         self.local_fns = {}        # local functions (lambdas, nested defs), inlined
+        self.statics = statics or {}   # functions passed for parameters the code calls
         self.inlining = set()
 
     # ------------------------------------------------------------ helpers
@@ -625,10 +626,15 @@ class Lowerer(ScopedConstructs):
         if isinstance(func, gast.Attribute) and self.dotted(func) is None:
             receiver = self.expr(func.value)
             return self.method_call(receiver, func.attr, node)
-        if isinstance(func, gast.Name) and func.id in self.locals:
+        if isinstance(func, gast.Name) and func.id in self.statics:
+            # a function passed as an argument: this build is for that function
+            obj = self.statics[func.id]
+            callee = Const(obj, self.ns.bind(f"{func.id}_function", obj))
+        elif isinstance(func, gast.Name) and func.id in self.locals:
             self.error(UnsupportedError, f"diffc cannot call `{func.id}`, a local variable",
-                       func, "call the function by its module-level name")
-        if isinstance(func, (gast.Name, gast.Attribute)):
+                       func, "call the function by its module-level name, or pass it as an "
+                       "argument of the function you differentiate")
+        elif isinstance(func, (gast.Name, gast.Attribute)):
             callee = self.expr(func)
         else:
             self.error(UnsupportedError, "diffc does not support calling this kind of "
