@@ -818,7 +818,7 @@ CLI_CASES = {
     "raises on import": lambda tmp: _file(tmp, "boom.py", "raise RuntimeError('boom')\n") + ":f",
     "exits on import": lambda tmp: _file(tmp, "ex.py", "import sys\nsys.exit(3)\n") + ":f",
     "missing function": lambda tmp: _file(tmp, "ok.py", "def g(x):\n    return x\n") + ":f",
-    "not differentiable": lambda tmp: _file(tmp, "nd.py", "def f(x):\n    return x.foo\n")
+    "not differentiable": lambda tmp: _file(tmp, "nd.py", "def f(x):\n    return {x}\n")
     + ":f",
 }
 

@@ -19,8 +19,9 @@ tangent is the tuple of its items' tangents.
 """
 import ast
 
+from ..backend import runtime
 from ..frontend.callables import signature
-from ..errors import NoRuleError, UnsupportedError
+from ..errors import UnsupportedError
 from ..ir.activity import (NONDIFF_ATTRS, diff_operands, is_user_function, op_callee,
                            varied_names)
 from ..ir.nodes import (Assign, AtomExpr, Attribute, Call, Const, ExprStmt, For, If,
@@ -46,7 +47,6 @@ class Forward:
         self.request = request   # (callee, active param names, loc) -> (name, tangent params)
         self.dots = {}
         self.temps = set()     # names this transform introduced
-        from ..backend import runtime
         self.zeros = namespace.bind("zeros_tangent", runtime.zeros_tangent)
         self.items = namespace.bind("Items", runtime.Items)
         from ..backend import writes
@@ -211,9 +211,11 @@ class Forward:
             d = self.dot(e.value.name)
             return [], _raw(f"{d}[{fmt_index(e.index)}]", {d} | atom_reads(e.index))
         if isinstance(e, Attribute):
-            if e.attr not in NONDIFF_ATTRS:
-                raise NoRuleError(f"diffc cannot differentiate the attribute `.{e.attr}`", s.loc)
-            return [], const(0.0)
+            if e.attr in NONDIFF_ATTRS:
+                return [], const(0.0)
+            d = self.dot(e.value.name)
+            fn = self.ns.bind("attr_tangent", runtime.attr_tangent)
+            return [], _raw(f"{fn}({d}, {e.attr!r})", {d})
         return self.rule_tangent(s, e, y)
 
     def _atom_tangent(self, atom):

@@ -359,7 +359,9 @@ class Reverse:
             add(e.value, AtomExpr(Var(dy)), index=(e.value, e.index))
         elif isinstance(e, Attribute):
             if e.attr not in NONDIFF_ATTRS and self.is_active(e.value):
-                raise NoRuleError(f"diffc cannot differentiate the attribute `.{e.attr}`", s.loc)
+                # a field of a NamedTuple or dataclass: the object's adjoint, per field
+                add(e.value, _raw(f"{self.helper['attr_adjoint']}({e.value.name}, "
+                                  f"{e.attr!r}, {dy})", {e.value.name, dy}))
         elif isinstance(e, (BinOp, UnaryOp, Call)):
             self.rule_contribs(s, e, dy, ans, add, setup)
         return out, setup
@@ -449,7 +451,8 @@ class Reverse:
 def _runtime_helpers():
     from ..backend import runtime
     from ..backend import writes
-    out = {n: getattr(runtime, n) for n in ("index_vjp", "seq_item", "seq_add")}
+    out = {n: getattr(runtime, n) for n in ("index_vjp", "seq_item", "seq_add",
+                                            "attr_adjoint")}
     out.update((n, getattr(writes, n)) for n in ("copy_item", "setitem_grad", "writable",
                                                  "unappend", "appended_grad", "drop_last"))
     return out

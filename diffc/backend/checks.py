@@ -7,14 +7,29 @@ gradient (``check_scalar_output``), the gradient returned (``finalize``: the
 argument's shape and floating dtype, a fresh array), and the run-time guards of
 in-place updates (``check_inplace*``) and of loops (``check_sequence``).
 """
+import dataclasses
+
 import numpy as np
 
 from ..errors import DiffcError
-from .runtime import Items, _shape, _zero
+from .runtime import Items, _fields, _shape, _zero
 
 
 def check_tangent(t, x, param, fname):
     """The tangent t given for argument ``param`` (value x) of fname, checked to have x's shape."""
+    fields = _fields(x)
+    if fields is not None:
+        # a NamedTuple or dataclass: a tangent of the same kind (or a dict), field by field
+        if isinstance(t, dict):
+            get = t.get
+        elif type(t) is type(x):
+            def get(f, default=None):
+                return getattr(t, f)
+        else:
+            raise DiffcError(f"the tangent for `{param}` of {fname} must be a "
+                             f"{type(x).__name__} (or a dict of its fields)")
+        return {f: check_tangent(get(f, None), getattr(x, f), f"{param}.{f}", fname)
+                for f in fields}
     if isinstance(x, (tuple, list)) and isinstance(t, (tuple, list)) and not _homogeneous(x):
         if len(t) != len(x):
             raise DiffcError(f"the tangent for `{param}` of {fname} has {len(t)} items; "
@@ -98,6 +113,19 @@ def finalize(g, x):
         _check_shape(g, ())
         _check_real(g)
         return float(g)
+    fields = _fields(x)
+    if fields is not None:
+        # a NamedTuple or dataclass: the same kind of object, field by field
+        def part(i, f):
+            if isinstance(g, dict):
+                return g.get(f, 0.0)
+            if isinstance(g, (list, tuple)) and len(g) == len(fields):
+                return g[i]
+            return 0.0
+        values = {f: finalize(part(i, f), getattr(x, f)) for i, f in enumerate(fields)}
+        if isinstance(x, tuple):
+            return type(x)(**values)
+        return dataclasses.replace(x, **values)
     if isinstance(x, dict):
         # a dict argument: a dict of gradients, key by key
         return {k: finalize(g.get(k, 0.0) if isinstance(g, dict) else 0.0, v)
@@ -170,6 +198,12 @@ def _check_arg(v, name, wrt, fname, depth):
             for i, item in enumerate(items):
                 _check_arg(item, f"{name}[{i if len(v) <= 64 else (0, -1)[i]}]", wrt, fname,
                            depth + 1)
+        return
+    fields = _fields(v)
+    if fields is not None and not isinstance(v, tuple):
+        if depth < 8:
+            for f in fields[:64]:
+                _check_arg(getattr(v, f), f"{name}.{f}", wrt, fname, depth + 1)
         return
     if type(v) is dict:
         if depth < 8:

@@ -15,7 +15,8 @@ from ..errors import DiffcError
 
 __all__ = [
     "Items", "Entries", "make_dict", "entries", "dict_values_vjp", "seq_max", "seq_min",
-    "seq_pick_vjp", "seq_pick", "sorted_vjp", "sorted_tangent", "seq_vjp", "div", "broadcast", "zeros_tangent", "unbroadcast", "unreduce", "mean_vjp",
+    "seq_pick_vjp", "seq_pick", "sorted_vjp", "sorted_tangent", "seq_vjp", "attr_adjoint",
+    "attr_tangent", "div", "broadcast", "zeros_tangent", "unbroadcast", "unreduce", "mean_vjp",
     "prod_vjp", "minmax_vjp", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b",
     "transpose_vjp", "reshape_vjp", "index_vjp", "stack_vjp", "concatenate_vjp",
     "power_vjp_base", "power_vjp_exponent", "keep_array",
@@ -181,6 +182,33 @@ def sorted_tangent(t, xs, reverse=False):
     return Items(t[i] for i in sorted_order(xs, reverse))
 
 
+def _fields(obj):
+    """The field names of a NamedTuple or a dataclass instance, else None."""
+    if isinstance(obj, tuple) and hasattr(type(obj), "_fields"):
+        return type(obj)._fields
+    params = getattr(type(obj), "__dataclass_fields__", None)
+    return tuple(params) if params is not None and not isinstance(obj, type) else None
+
+
+def attr_adjoint(obj, attr, g):
+    """Adjoint of ``y = obj.attr`` for obj a NamedTuple or a dataclass: one per field."""
+    if _fields(obj) is None:
+        raise DiffcError(f"diffc cannot differentiate the attribute `.{attr}` of a "
+                         f"{type(obj).__name__}", hint="diffc differentiates the fields of "
+                         "NamedTuples and dataclasses")
+    return Entries({attr: g})
+
+
+def attr_tangent(t, attr):
+    """Tangent of ``y = obj.attr`` from the tangent of obj (the same kind of object, a
+    dict of tangents, or zero)."""
+    if isinstance(t, dict):
+        return t.get(attr, 0.0)
+    if type(t) in _PYSCALAR and t == 0:
+        return 0.0
+    return getattr(t, attr)
+
+
 def entries(keys, values):
     """The tangent of ``{k: v, ...}`` from the tangents of its values."""
     return Entries(zip(keys, values))
@@ -306,6 +334,9 @@ def broadcast(t, like):
 
 def zeros_tangent(x):
     """The zero tangent of x: 0.0, float zeros shaped like an array, or per item of a tuple."""
+    fields = _fields(x)
+    if fields is not None:
+        return Entries((f, zeros_tangent(getattr(x, f))) for f in fields)
     if isinstance(x, tuple):
         return tuple(zeros_tangent(v) for v in x)
     if isinstance(x, list):
