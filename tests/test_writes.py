@@ -163,6 +163,13 @@ def list_read_while_it_grows(x):
     return s + acc[0]
 
 
+def extended(x):
+    ls = [x[0]]
+    ls.extend([x[1] * 2.0, np.sin(x[2])])
+    ls.extend(x[2:] ** 2)                # the items of an array: its elements
+    return np.sum(np.array(ls) ** 2) + ls[-1] * ls[1]
+
+
 def appends_to_an_argument(x, ls):
     ls.append(x[0] * x[1])           # the derivative appends to a copy
     return np.sum(np.array(ls)) * x[2]
@@ -189,6 +196,7 @@ PROGRAMS = [
     (trajectory_appended, (np.array([0.35, 0.8]),)),
     (rows_appended_and_read_by_item, (np.array([0.3, -0.7]),)),
     (list_read_while_it_grows, (X4,)),
+    (extended, (X4,)),
 ]
 
 

@@ -165,12 +165,16 @@ class Lowerer(ScopedConstructs):
             return  # a docstring or a bare constant: nothing to do
         c = s.value
         if isinstance(c, gast.Call) and isinstance(c.func, gast.Attribute) and \
-                c.func.attr == "append" and isinstance(c.func.value, gast.Name) and \
-                c.func.value.id in self.locals and len(c.args) == 1 and not c.keywords and \
-                not isinstance(c.args[0], gast.Starred):
+                c.func.attr in ("append", "extend") and isinstance(c.func.value, gast.Name) \
+                and c.func.value.id in self.locals and len(c.args) == 1 and not c.keywords \
+                and not isinstance(c.args[0], gast.Starred):
+            ls = Var(c.func.value.id)
+            if c.func.attr == "extend":
+                # ls.extend(xs): for v in xs: ls.append(v)  (xs evaluated once, first)
+                self.extend(ls, c)
+                return
             # ls.append(v) on a local list: a write diffc differentiates
             item = self.expr(c.args[0])
-            ls = Var(c.func.value.id)
             self.emit(Assign([ls], Append(ls, item)))
             return
         if isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name) and \

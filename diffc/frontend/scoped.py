@@ -109,6 +109,31 @@ class ScopedConstructs:
                 gast.copy_location(n_, node)
         return self.expr_ListComp(comp, target)
 
+    def extend(self, ls, call):
+        """``ls.extend(xs)`` appends the items of xs one by one (xs evaluated first)."""
+        items = self.expr(call.args[0])
+        item = self.names.fresh("item")
+        loop = gast.For(target=gast.Name(id=item, ctx=gast.Store(), annotation=None,
+                                         type_comment=None), iter=_load(items.name)
+                        if isinstance(items, Var) else call.args[0],
+                        body=quote(f"{ls.name}.append({item})", call), orelse=[],
+                        type_comment=None)
+        gast.copy_location(loop, call)
+        for n in gast.walk(loop):
+            if isinstance(n, (gast.stmt, gast.expr)) and getattr(n, "lineno", None) is None:
+                gast.copy_location(n, call)
+        self.locals |= {item} | ({items.name} if isinstance(items, Var) else set())
+        stmts = ForToRange(self.resolver, self.locals, self.names, self.parsed).visit(loop)
+        stmts = stmts if isinstance(stmts, list) else [stmts]
+        for st in stmts:
+            self.locals |= assigned_names(st)
+            for n in gast.walk(st):
+                if isinstance(n, (gast.stmt, gast.expr)) and getattr(n, "lineno", None) is None:
+                    gast.copy_location(n, call)
+        loc = self.loc
+        self.statements(stmts)
+        self.loc = loc
+
     # ------------------------------------------------------------ local functions
     def stmt_FunctionDef(self, s):
         a = s.args
