@@ -63,6 +63,12 @@ def mapped(x):
     return sum(map(np.sin, x)) + sum(list(map(_times_plus, x, x[::-1]))) + sum(tuple(x))
 
 
+def dict_comprehensions(x):
+    d = {i: x[i] ** 2 for i in range(4) if i != 2}
+    e = {k: np.sin(v) for k, v in zip(["a", "b"], [x[0], x[3]])}
+    return d[0] * d[3] + e["b"] + sum([d[k] for k in range(4) if k != 2])
+
+
 PROGRAMS = [
     (map_helper_over_items, (X4,)),
     (weighted_sum_generator, (X4, X4[::-1].copy())),
@@ -73,6 +79,7 @@ PROGRAMS = [
     (min_and_max_of_sequences, (X4,)),
     (sorted_values, (X4,)),
     (mapped, (X4,)),
+    (dict_comprehensions, (X4,)),
 ]
 IDS = [f.__name__ for f, _ in PROGRAMS]
 

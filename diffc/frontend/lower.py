@@ -66,7 +66,6 @@ UNSUPPORTED_EXPRS = {
     gast.Lambda: ("a lambda other than `name = lambda ...` called by that name",
                   "assign it to a local name and call it, or define a module-level function"),
     gast.SetComp: ("a set comprehension", "write it as a `for` loop"),
-    gast.DictComp: ("a dict comprehension", "write it as a `for` loop"),
     gast.Set: ("a set display", None),
     gast.Yield: ("`yield`", None),
     gast.YieldFrom: ("`yield from`", None),

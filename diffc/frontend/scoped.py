@@ -43,6 +43,18 @@ class ScopedConstructs:
         The comprehension's variables get names of their own (they do not leak)."""
         result = target or Var(self.names.fresh("items"))
         self.emit(Assign([result], SeqLit("list", [])))
+        return self.comprehension(node, result, "result.append(elt)", elt=node.elt)
+
+    def expr_DictComp(self, node, target):
+        """``{k: v for t in it}``: a loop that writes the entries into a new dict."""
+        result = target or Var(self.names.fresh("entries"))
+        self.expr_Dict(gast.Dict(keys=[], values=[]), result)
+        return self.comprehension(node, result, "result[key] = value", key=node.key,
+                                  value=node.value)
+
+    def comprehension(self, node, result, template, **parts):
+        """The loops of a comprehension around ``template`` (``result`` and ``parts``
+        substituted, the parts renamed into the comprehension's scope)."""
         renames = {}
         for gen in node.generators:
             if gen.is_async:
@@ -52,8 +64,8 @@ class ScopedConstructs:
                 if isinstance(n, gast.Name) and n.id not in renames:
                     renames[n.id] = self.names.fresh(n.id)
         scoped = _Rename(renames)
-        body = quote("result.append(elt)", node, result=result.name,
-                     elt=scoped.visit(copy.deepcopy(node.elt)))
+        body = quote(template, node, result=result.name,
+                     **{k: scoped.visit(copy.deepcopy(v)) for k, v in parts.items()})
         for i, gen in reversed(list(enumerate(node.generators))):
             for cond in reversed(gen.ifs):
                 test = scoped.visit(copy.deepcopy(cond))
