@@ -135,5 +135,11 @@ def writes_itself_at_repeated_indices(x):
 
 
 def test_write_of_an_array_into_itself():
-    """Fuzzer seed 50147 (--writes): the item's adjoint joined dx before dx[i] was zeroed."""
-    check_value_and_grad(writes_itself_at_repeated_indices, [X4.copy()])
+    """Fuzzer seed 50147 (--writes): the item's adjoint joined dx before dx[i] was zeroed.
+    NumPy 1.x writes overlapping items at an index array one by one without copying them,
+    so the result depends on the order of the writes: refused there."""
+    if int(np.__version__.split(".")[0]) < 2:
+        with pytest.raises(DiffcError, match="depends on the order of the writes"):
+            diffc.grad(writes_itself_at_repeated_indices)(X4.copy())
+    else:
+        check_value_and_grad(writes_itself_at_repeated_indices, [X4.copy()])

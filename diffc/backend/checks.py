@@ -283,6 +283,23 @@ def check_inplace(z, name, others, scope, module_scope, where):
                 f"(`{name} = {name}.copy()`) to say which you mean")
 
 
+_NUMPY_1 = int(np.__version__.split(".")[0]) < 2
+
+
+def check_overlap(x, idx, v, name, where):
+    """Refuse ``x[idx] = v`` with an index array and ``v`` sharing x's memory on NumPy 1.x,
+    which writes the items one by one without copying v first: the result depends on
+    the order of the writes (NumPy 2 copies v, as diffc's derivative assumes)."""
+    from .runtime import _is_basic
+    if _NUMPY_1 and isinstance(x, np.ndarray) and isinstance(v, np.ndarray) and \
+            not _is_basic(idx) and np.may_share_memory(x, v):
+        raise DiffcError(
+            f"{where}: `{name}[...] = ...` writes at an index array items that share "
+            f"{name}'s memory; NumPy {np.__version__} writes them one by one without copying, "
+            f"so the result depends on the order of the writes",
+            hint=f"copy the items first (`{name}[idx] = v.copy()`), or use NumPy 2")
+
+
 def check_write(x, name, others, scope, where):
     """Refuse ``x[...] = v`` when x shares memory with another variable read later (a view
     of it, or the array it is a view of): the write would change that value too, which

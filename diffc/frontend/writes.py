@@ -21,13 +21,15 @@ itself; for the rest:
                                            y_out = copy_arg(y)
                                            return y_out
 """
+import ast
+
 import numpy as np
 
-from ..backend import writes
+from ..backend import checks, writes
 from ..errors import UnsupportedError
 from ..ir.liveness import live_after
-from ..ir.nodes import (Append, Assign, AtomExpr, Attribute, Call, Const, MethodRef, Raw,
-                        Return, SeqLit, SetItem, Subscript, Var)
+from ..ir.nodes import (Append, Assign, AtomExpr, Attribute, Call, Const, ExprStmt, MethodRef,
+                        Raw, Return, SeqLit, SetItem, Slice, Subscript, Var)
 from ..ir.visit import atom_reads, children, walk
 from ..rules.effects import result_may_share
 
@@ -100,7 +102,8 @@ def prepare_writes(fn_ir, namespace, names):
     shared = set().union(*classes.values())
     entry = [Assign([Var(p)], Call(writes.copy_arg, copy, [Var(p)]), fn_ir.loc)
              for p in fn_ir.params if p in shared]
-    _mark(fn_ir.body, classes, live_after(fn_ir.body))
+    _mark(fn_ir.body, classes, live_after(fn_ir.body),
+          namespace.bind("check_overlap", checks.check_overlap))
     body = fn_ir.body
     if body and isinstance(body[-1], Return) and atom_reads(body[-1].value) & shared:
         ret = body[-1]
@@ -111,14 +114,36 @@ def prepare_writes(fn_ir, namespace, names):
     fn_ir.body = entry + body
 
 
-def _mark(stmts, classes, live):
+def _mark(stmts, classes, live, overlap):
     """Each write keeps the variables that may share its memory and are read after it;
-    ad/effects.py checks them at run time where a derivative flows through them."""
-    for s in stmts:
+    ad/effects.py checks them at run time where a derivative flows through them. A write
+    whose items may share the array's memory (``x[idx] = x``) is checked for NumPy 1's
+    unbuffered index-array writes."""
+    i = 0
+    while i < len(stmts):
+        s = stmts[i]
         for c in children(s):
-            _mark(c, classes, live)
+            _mark(c, classes, live, overlap)
         if _is_write(s):
             x = s.target.name
             s.value.keep = frozenset(n for n in classes[x] - {x} if isinstance(n, str))
             s.value.partners = tuple(sorted(n for n in classes[x] & live.get(id(s), set())
                                             if isinstance(n, str) and n != x))
+            item = s.value.item
+            if isinstance(s.value, SetItem) and isinstance(item, Var) and \
+                    item.name in classes[x] and not _basic_static(s.value.index):
+                from ..ir.printer import _index_value
+                where = f"{s.loc.filename}:{s.loc.lineno}:{s.loc.col + 1}" if s.loc else "?"
+                src = (f"{overlap}({x}, {_index_value(s.value.index)}, {item.name}, {x!r}, "
+                       f"{where!r})")
+                stmts.insert(i, ExprStmt(Raw(ast.parse(src, mode="eval").body, frozenset(
+                    {x, item.name} | atom_reads(s.value.index))), s.loc))
+                i += 1
+        i += 1
+
+
+def _basic_static(index):
+    """An index made only of slices and integer literals (never an index array)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, Slice) or (isinstance(p, Const) and type(p.value) is int)
+               for p in parts)

@@ -29,7 +29,7 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
                                zeros_tangent)
 from ..ir.nodes import MethodRef
 from ..backend.runtime import Items, div, minmax_weights, ravel_order
-from ..backend.checks import check_discrete, check_write
+from ..backend.checks import check_discrete, check_overlap, check_write
 from ..backend.runtime import (dict_values_vjp, entries, index_vjp, make_dict, seq_max,
                                seq_min, seq_pick, seq_pick_vjp, seq_vjp, sorted_tangent,
                                sorted_vjp, sum_vjp)
@@ -807,7 +807,7 @@ def _(g, ans, dx, idx, v, x):
 # ---------------------------------------------------------------- zero derivative
 
 defnondiff(zeros_tangent, unit_tangent, check_args, check_inplace_arg, snapshot_arg,
-           check_unchanged, check_write, check_discrete)
+           check_unchanged, check_write, check_discrete, check_overlap)
 
 
 @defvjp(finalize, nondiff=("x",))
