@@ -14,8 +14,8 @@ one seed with ``python -m tests.fuzz --writes --seeds S --shrink``.
 
 When this slice was chosen, seed 50147 failed on a real diffc bug (reverse
 mode, WRONG: ``v[[2, 3, 0, 3]] = v`` writes an array into part of itself and
-the item's adjoint is lost, as in ``x[:] = x``); it is left failing on
-purpose, not marked xfail.
+the item's adjoint was lost, as in ``x[:] = x``); fixed in e0b299a, after
+which the whole slice passes. A failing seed here is never marked xfail.
 
 The other tests check the generator (coverage of the write shapes, valid
 programs) and the oracle on what these programs need: programs that write
