@@ -294,7 +294,7 @@ def test_a_view_read_after_a_write_is_refused_never_wrong():
     setup_worker()
     o = evaluate(_prog(VIEW_SRC, (X3.copy(),)))
     assert o.cls == "REFUSED", (o.cls, o.kind)
-    assert "shares memory" in o.msg
+    assert "share memory" in o.msg
 
 
 # ------------------------------------------------------- shrinker, regressions

@@ -170,6 +170,39 @@ def extended(x):
     return np.sum(np.array(ls) ** 2) + ls[-1] * ls[1]
 
 
+def used_as_a_stack(x):
+    stack = [x[0], x[1] * 2.0, np.sin(x[2])]
+    a = stack.pop()
+    stack.append(a * x[3])
+    b = stack.pop()
+    stack.pop()
+    total = 0.0
+    for i in range(3):
+        stack.append(x[i] ** 2)
+    while len(stack) > 1:
+        total = total + stack.pop() * x[3]
+    return total + a * b + stack[0]
+
+
+def tangent_shared_by_two_arrays(x):
+    y = np.zeros(3)
+    y[0] = x[0]
+    w = y + 1.0            # forward mode: w_dot is y_dot, the same array
+    w[0] = 1.0             # must not write into y's tangent
+    return np.sum(y) + np.sum(w)
+
+
+def test_a_write_changes_only_its_own_arrays_tangent():
+    """Fuzzer --writes (26 of 10,000 programs, e.g. seeds 2860 and 1225): a tangent made
+    writable for y was written through w, whose tangent was the same object."""
+    x = np.array([0.5, 0.2, 0.1, 0.0])
+    check_value_and_grad(tangent_shared_by_two_arrays, [x.copy()])
+    v = np.array([1.0, -0.5, 2.0, 0.3])
+    np.testing.assert_allclose(diffc.jvp(tangent_shared_by_two_arrays)(x.copy(), v)[1],
+                               numeric_grad(tangent_shared_by_two_arrays, [x.copy()]) @ v,
+                               rtol=1e-6, atol=1e-9)
+
+
 def appends_to_an_argument(x, ls):
     ls.append(x[0] * x[1])           # the derivative appends to a copy
     return np.sum(np.array(ls)) * x[2]
@@ -197,6 +230,7 @@ PROGRAMS = [
     (rows_appended_and_read_by_item, (np.array([0.3, -0.7]),)),
     (list_read_while_it_grows, (X4,)),
     (extended, (X4,)),
+    (used_as_a_stack, (X4,)),
 ]
 
 

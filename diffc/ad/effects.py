@@ -33,7 +33,7 @@ from ..frontend.aliasing import _sources
 from ..frontend.callables import signature
 from ..frontend.effects import display_name, param_writes
 from ..ir.activity import op_callee
-from ..ir.nodes import (Append, Assign, BinOp, SetItem, Call, Const, ExprStmt, For, If, MethodRef, Raw, SeqLit,
+from ..ir.nodes import (Append, Assign, Drop, BinOp, SetItem, Call, Const, ExprStmt, For, If, MethodRef, Raw, SeqLit,
                         UnaryOp, Var, While)
 from ..ir.printer import fmt_atom, fmt_expr
 from ..ir.visit import atom_reads, children, expr_reads
@@ -157,12 +157,14 @@ def check_effects(fn_ir, varied, active, namespace, names):
             s = stmts[i]
             for c in children(s):
                 visit(c)
-            if isinstance(s, Assign) and isinstance(s.value, (SetItem, Append)):
+            if isinstance(s, Assign) and isinstance(s.value, (SetItem, Append, Drop)):
                 x, others = s.target.name, s.value.partners
                 if others and ({x} | set(others)) & varied:
                     where = f"{s.loc.filename}:{s.loc.lineno}:{s.loc.col + 1}" if s.loc \
                         else "?"
-                    src = f"{write_check}({x}, {x!r}, {tuple(others)!r}, locals(), {where!r})"
+                    shown = x if x in names.user else None   # a part: `y[i]` in y[i][j] = v
+                    src = (f"{write_check}({x}, {shown!r}, {tuple(others)!r}, locals(), "
+                           f"{where!r})")
                     stmts.insert(i, ExprStmt(Raw(ast.parse(src, mode="eval").body,
                                                  frozenset({x})), s.loc))
                     i += 1

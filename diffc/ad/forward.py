@@ -25,7 +25,8 @@ from ..errors import UnsupportedError
 from ..ir.activity import (NONDIFF_ATTRS, diff_operands, is_user_function, op_callee,
                            varied_names)
 from ..ir.nodes import (Assign, AtomExpr, Attribute, Call, Const, ExprStmt, For, If,
-                        Raise, Raw, Return, SeqLit, SetItem, Append, Subscript, Var, While, const)
+                        Raise, Raw, Return, SeqLit, SetItem, Append, Drop, Subscript, Var, While,
+                        const)
 from ..ir.shapes import Shapes
 from ..ir.visit import atom_reads, expr_reads
 from ..rules import inline_vjp
@@ -148,6 +149,13 @@ class Forward:
             return [s]
         if isinstance(s.value, SetItem):
             return self.setitem(s)
+        if isinstance(s.value, Drop):
+            # ls.pop()  ==>  dls = writable_items(dls, ls); ls.pop(); dls.pop()
+            ls = s.value.value
+            dls = Var(self.dot(ls.name))
+            return [Assign([dls], _raw(f"{self.writable_items}({dls.name}, {ls.name})",
+                                       {dls.name, ls.name}), s.loc),
+                    s, Assign([dls], Drop(dls), s.loc)]
         if isinstance(s.value, Append):
             # ls.append(v)  ==>  dls = writable_items(dls, ls); ls.append(v); dls.append(dv)
             ls, item = s.value.value, s.value.item

@@ -24,7 +24,7 @@ from ..frontend.callables import signature
 from ..errors import NoRuleError, UnsupportedError
 from ..ir.activity import NONDIFF_ATTRS, diff_operands, is_user_function, op_callee
 from ..ir.nodes import (AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                        If, MethodRef, Raise, Raw, Restore, Return, Save, SeqLit, SetItem, Append,
+                        If, MethodRef, Raise, Raw, Restore, Return, Save, SeqLit, SetItem, Append, Drop,
                         Subscript, UnaryOp, Var, While, const)
 from ..ir.shapes import Shapes
 from ..ir.visit import all_defs, atom_reads, expr_reads
@@ -220,6 +220,8 @@ class Reverse:
             return self.setitem(s)
         if isinstance(s.value, Append):
             return self.append(s)
+        if isinstance(s.value, Drop):
+            return self.drop(s)
         saves, restores = zip(*(self.save_restore(t.name, s.loc) for t in s.targets))
         saves, restores = list(saves), list(restores)
         if not any(t.name in self.active for t in s.targets):
@@ -302,6 +304,24 @@ class Reverse:
         out.append(Assign([Var(dls)], _raw(f"{self.helper['drop_last']}({dls}, {ls})",
                                            {dls, ls}), s.loc, linear_in=dls))
         return [s], out + bwd
+
+    def drop(self, s):
+        """``ls.pop()``: record the item; backward, append it again and give the list's
+        adjoint a zero for it (the item's own adjoint comes through ``ls[-1]``)."""
+        e = s.value
+        ls = e.value.name
+        old = Var(self.names.fresh(f"{ls}_popped"))
+        self.olds.add(old.name)
+        save, restore = self.save_restore(old.name, s.loc)
+        fwd = [save, Assign([old], _raw(f"{self.helper['copy_item']}({ls}, -1)", {ls}), s.loc),
+               s]
+        bwd = [Assign([e.value], Append(e.value, old, e.keep), s.loc)]
+        if ls in self.active:
+            dls = self.adj(ls)
+            self.inplace.add(dls)
+            bwd.append(Assign([Var(dls)], _raw(f"{self.helper['undrop']}({dls}, {ls})",
+                                               {dls, ls}), s.loc, linear_in=dls))
+        return fwd, bwd + [restore]
 
     def own_adjoint(self, dy, own, s):
         """``x = f(x)``: the adjoint of the old x replaces the adjoint of the new one."""
@@ -454,5 +474,6 @@ def _runtime_helpers():
     out = {n: getattr(runtime, n) for n in ("index_vjp", "seq_item", "seq_add",
                                             "attr_adjoint")}
     out.update((n, getattr(writes, n)) for n in ("copy_item", "setitem_grad", "writable",
-                                                 "unappend", "appended_grad", "drop_last"))
+                                                 "unappend", "appended_grad", "drop_last",
+                                                 "undrop"))
     return out

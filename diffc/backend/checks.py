@@ -308,12 +308,14 @@ def check_write(x, name, others, scope, where):
         return
     for other in others:
         if other in scope and _shares(x, scope[other], 0):
+            what = f"`{name}`" if name else "the part it writes through (`y[i]` in " \
+                                              "`y[i][j] = v`)"
             raise DiffcError(
-                f"{where}: this write into `{name}` changes `{other}` too (it shares memory "
-                f"with {name}: a view, an alias, or a list holding it), and `{other}` is read "
-                f"later; diffc does not follow writes through views yet",
-                hint=f"copy the part you write into: `{name} = {name}.copy()` (or copy "
-                     f"`{other}`)")
+                f"{where}: this write into {what} changes `{other}` too (they share memory: "
+                f"a view, an alias, or a list holding it), and `{other}` is read later; "
+                f"diffc does not follow writes through views yet",
+                hint=f"copy what you write into first (`{name} = {name}.copy()`)" if name else
+                     f"index once (`y[i, j] = v`), or copy `{other}` first")
 
 
 def _discrete(v):

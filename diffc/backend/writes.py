@@ -22,9 +22,25 @@ from ..errors import DiffcError
 from .runtime import Entries, Items, _is_basic, unbroadcast
 
 __all__ = ["copy_arg", "copy_item", "writable", "written", "setitem_grad", "unappend",
-           "appended_grad", "drop_last", "writable_items"]
+           "appended_grad", "drop_last", "writable_items", "undrop"]
 
-_OWNED = weakref.WeakValueDictionary()     # id -> the arrays writable() made
+# The adjoints and tangents these helpers made, with the value each was made for: one
+# may be written in place only through the variable it belongs to. (A tangent can be the
+# same object for two variables -- ``w = y + 1.0`` has ``w_dot = y_dot`` -- and then a
+# write into w must not change y's tangent.)
+_OWNED = weakref.WeakValueDictionary()      # id -> the adjoint or tangent made
+_FOR = {}                                   # id -> the value (x, ls) it was made for
+
+
+def _owned(d, x):
+    return _OWNED.get(id(d)) is d and _FOR.get(id(d)) is x
+
+
+def _own(d, x):
+    _OWNED[id(d)] = d
+    _FOR[id(d)] = x
+    weakref.finalize(d, _FOR.pop, id(d), None)
+    return d
 
 
 def _array(x):
@@ -81,16 +97,14 @@ def copy_item(x, idx):
 def writable(d, x):
     """The adjoint or tangent ``d`` of x as an array shaped like x that derivative code may
     write into: ``d`` itself if this helper made it, otherwise a new array."""
-    if type(d) is np.ndarray and _OWNED.get(id(d)) is d:
+    if type(d) is np.ndarray and _owned(d, x):
         return d
     if isinstance(x, list):
         return writable_items(d, x)
     if isinstance(x, dict):
-        if type(d) is Entries and _OWNED.get(id(d)) is d:
+        if type(d) is Entries and _owned(d, x):
             return d
-        out = Entries() if (type(d) is float and d == 0.0) else Entries(d)
-        _OWNED[id(out)] = out
-        return out
+        return _own(Entries() if (type(d) is float and d == 0.0) else Entries(d), x)
     x = _array(x)
     dt = x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
     if np.iscomplexobj(d):
@@ -98,8 +112,7 @@ def writable(d, x):
     out = np.zeros(x.shape, dt)
     if not (type(d) is float and d == 0.0):
         out[...] = d
-    _OWNED[id(out)] = out
-    return out
+    return _own(out, x)
 
 
 def written(dv, x):
@@ -184,23 +197,34 @@ def drop_last(dls, ls):
     """The adjoint of the list before ``ls.append(v)``: without its last item."""
     if type(dls) is float and dls == 0.0:
         return dls
-    if type(dls) is Items and _OWNED.get(id(dls)) is dls:
+    if type(dls) is Items and _owned(dls, ls):
         dls.pop()
         return dls
-    out = Items(list(dls)[:-1])        # an array adjoint becomes one item per row
-    _OWNED[id(out)] = out
-    return out
+    return _own(Items(list(dls)[:-1]), ls)       # an array adjoint: one item per row
+
+
+def undrop(dls, ls):
+    """The adjoint of the list before ``ls.pop()`` (ls has its item back): the adjoint
+    after it, and zero for the item popped (its own adjoint comes through ``ls[-1]``)."""
+    if type(dls) is float and dls == 0.0:
+        return dls
+    n = len(_list(ls))
+    if type(dls) is Items and _owned(dls, ls) and len(dls) == n - 1:
+        dls.append(0.0)
+        return dls
+    out = Items(list(dls) + [0.0])
+    if len(out) != n:
+        raise DiffcError(f"the adjoint of a list of {n - 1} items has {len(out) - 1} items")
+    return _own(out, ls)
 
 
 def writable_items(d, ls):
     """The adjoint or tangent ``d`` of the list ls as ``Items`` that derivative code may
     append to or pop from: ``d`` itself if these helpers made it, otherwise new ones."""
     n = len(_list(ls))
-    if type(d) is Items and _OWNED.get(id(d)) is d and len(d) == n:
+    if type(d) is Items and _owned(d, ls) and len(d) == n:
         return d
     items = [0.0] * n if (type(d) is float and d == 0.0) else list(d)
     if len(items) != n:
         raise DiffcError(f"the tangent of a list of {n} items has {len(items)} items")
-    out = Items(items)
-    _OWNED[id(out)] = out
-    return out
+    return _own(Items(items), ls)

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import NameResolutionError, UnsupportedError
 from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                        Function, If, MethodRef, Raise, Return, SeqLit, SetItem, Append, Slice, Subscript,
+                        Function, If, MethodRef, Raise, Return, SeqLit, SetItem, Append, Drop, Slice, Subscript,
                         UnaryOp, Var, While, const)
 from ..backend import checks, runtime
 from .loops import CHECK_SEQUENCE
@@ -163,6 +163,9 @@ class Lowerer(ScopedConstructs):
         if isinstance(s.value, gast.Constant):
             return  # a docstring or a bare constant: nothing to do
         c = s.value
+        if self._is_pop(c):
+            self.pop_last(c, None)
+            return
         if isinstance(c, gast.Call) and isinstance(c.func, gast.Attribute) and \
                 c.func.attr in ("append", "extend") and isinstance(c.func.value, gast.Name) \
                 and c.func.value.id in self.locals and len(c.args) == 1 and not c.keywords \
@@ -185,8 +188,24 @@ class Lowerer(ScopedConstructs):
         else:
             self.expr(s.value)
 
+    def _is_pop(self, c):
+        """``ls.pop()`` (no argument) on a local variable."""
+        return isinstance(c, gast.Call) and isinstance(c.func, gast.Attribute) and \
+            c.func.attr == "pop" and isinstance(c.func.value, gast.Name) and \
+            c.func.value.id in self.locals and not c.args and not c.keywords
+
+    def pop_last(self, c, target):
+        """``v = ls.pop()``: ``v = ls[-1]``, then the list loses its last item."""
+        ls = Var(c.func.value.id)
+        item = self.assign(Subscript(ls, const(-1)), target, f"{ls.name}_last")
+        self.emit(Assign([ls], Drop(ls)))
+        return item
+
     def stmt_Assign(self, s):
         value = s.value
+        if self._is_pop(value) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+            self.pop_last(value, Var(s.targets[0].id))
+            return
         if isinstance(value, gast.Lambda) and len(s.targets) == 1 and \
                 isinstance(s.targets[0], gast.Name):
             self.local_lambda(s.targets[0].id, value, s)
@@ -601,6 +620,8 @@ class Lowerer(ScopedConstructs):
                            f"{h}_{node.attr}" if h else node.attr)
 
     def expr_Call(self, node, target):
+        if self._is_pop(node):
+            return self.pop_last(node, target)
         if isinstance(node.func, gast.Name) and node.func.id in self.local_fns:
             return self.inline_call(node, target)
         if self.is_builtin(node.func, "map") and len(node.args) >= 2 and not node.keywords:

@@ -28,7 +28,7 @@ import numpy as np
 from ..backend import checks, writes
 from ..errors import UnsupportedError
 from ..ir.liveness import live_after
-from ..ir.nodes import (Append, Assign, AtomExpr, Attribute, Call, Const, ExprStmt, MethodRef,
+from ..ir.nodes import (Append, Assign, Drop, AtomExpr, Attribute, Call, Const, ExprStmt, MethodRef,
                         Raw, Return, SeqLit, SetItem, Slice, Subscript, Var)
 from ..ir.visit import atom_reads, children, walk
 from ..rules.effects import result_may_share
@@ -61,7 +61,7 @@ def _shared(e):
 
 
 def _is_write(s):
-    return isinstance(s, Assign) and isinstance(s.value, (SetItem, Append))
+    return isinstance(s, Assign) and isinstance(s.value, (SetItem, Append, Drop))
 
 
 def prepare_writes(fn_ir, namespace, names):
@@ -129,7 +129,7 @@ def _mark(stmts, classes, live, overlap):
             s.value.keep = frozenset(n for n in classes[x] - {x} if isinstance(n, str))
             s.value.partners = tuple(sorted(n for n in classes[x] & live.get(id(s), set())
                                             if isinstance(n, str) and n != x))
-            item = s.value.item
+            item = getattr(s.value, "item", None)
             if isinstance(s.value, SetItem) and isinstance(item, Var) and \
                     item.name in classes[x] and not _basic_static(s.value.index):
                 from ..ir.printer import _index_value

@@ -12,7 +12,7 @@ import operator
 import types
 
 from ..rules import registry
-from .nodes import (Append, AtomExpr, Attribute, BinOp, Call, Const, SeqLit, SetItem, Subscript, UnaryOp,
+from .nodes import (Append, AtomExpr, Drop, Attribute, BinOp, Call, Const, SeqLit, SetItem, Subscript, UnaryOp,
                     Var)
 from .visit import atom_reads, walk
 
@@ -49,6 +49,8 @@ def diff_operands(expr):
         return atom_reads(expr.value)
     if isinstance(expr, (SetItem, Append)):
         return atom_reads(expr.value) | atom_reads(expr.item)
+    if isinstance(expr, Drop):
+        return atom_reads(expr.value)
     if isinstance(expr, Attribute):
         return set() if expr.attr in NONDIFF_ATTRS else atom_reads(expr.value)
     if isinstance(expr, (BinOp, UnaryOp, Call)):

@@ -12,6 +12,7 @@ class NameGen:
 
     def __init__(self, taken=(), also_taken=None):
         self.taken = set(taken)
+        self.user = frozenset(taken)    # the names of the user's own code
         self.also_taken = also_taken if also_taken is not None else ()  # e.g. module globals
 
     def reserve(self, name):

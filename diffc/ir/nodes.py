@@ -138,6 +138,15 @@ class Append:
 
 
 @dataclass
+class Drop:
+    """``ls.pop()`` on a list, in place (its last item, read before, is the value of the
+    call): the value of ``Assign([ls], Drop(ls))``, like ``Append``."""
+    value: Any
+    keep: frozenset = frozenset()
+    partners: tuple = ()
+
+
+@dataclass
 class SeqLit:
     """A tuple or list display whose elements are atoms."""
     kind: str  # 'tuple' or 'list'

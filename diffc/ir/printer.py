@@ -7,7 +7,7 @@ generation. Comments attached to statements are printed above them.
 import ast
 
 from .nodes import (MethodRef, Save, Restore, AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                    If, Pop, Push, Raise, Raw, Return, SeqLit, SetItem, Append, Slice, Subscript, UnaryOp, Var,
+                    If, Pop, Push, Raise, Raw, Return, SeqLit, SetItem, Append, Drop, Slice, Subscript, UnaryOp, Var,
                     While)
 
 INDENT = "    "
@@ -69,6 +69,8 @@ def fmt_expr(e):
         return f"setitem({fmt_atom(e.value)}[{fmt_index(e.index)}], {fmt_atom(e.item)})"
     if isinstance(e, Append):
         return f"append({fmt_atom(e.value)}, {fmt_atom(e.item)})"
+    if isinstance(e, Drop):
+        return f"drop({fmt_atom(e.value)})"
     if isinstance(e, Attribute):
         return f"{fmt_atom(e.value)}.{e.attr}"
     if isinstance(e, Call):
@@ -121,6 +123,9 @@ class Printer:
             e = s.value
             assert s.targets == [e.value], "a write assigns the array it writes into"
             out.append(f"{pad}{fmt_atom(e.value)}[{fmt_index(e.index)}] = {fmt_atom(e.item)}")
+        elif isinstance(s, Assign) and isinstance(s.value, Drop):
+            assert s.targets == [s.value.value], "a pop assigns the list it pops from"
+            out.append(f"{pad}{fmt_atom(s.value.value)}.pop()")
         elif isinstance(s, Assign) and isinstance(s.value, Append):
             assert s.targets == [s.value.value], "an append assigns the list it appends to"
             out.append(f"{pad}{fmt_atom(s.value.value)}.append({fmt_atom(s.value.item)})")

@@ -1,6 +1,6 @@
 """Reads and writes of IR nodes, and walking nested statement lists."""
 from .nodes import (AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                    If, Pop, Push, Raise, Raw, Return, SeqLit, SetItem, Slice, Append, Subscript, UnaryOp,
+                    If, Pop, Push, Raise, Raw, Return, SeqLit, SetItem, Slice, Append, Drop, Subscript, UnaryOp,
                     Var, While, Save, Restore)
 
 
@@ -30,6 +30,8 @@ def expr_reads(e):
         return atom_reads(e.value) | atom_reads(e.index) | atom_reads(e.item)
     if isinstance(e, Append):
         return atom_reads(e.value) | atom_reads(e.item)
+    if isinstance(e, Drop):
+        return atom_reads(e.value)
     if isinstance(e, SeqLit):
         return atom_reads(e)
     if isinstance(e, Call):

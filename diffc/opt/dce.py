@@ -5,7 +5,7 @@ computed through branches and loops (to a fixed point)::
 
     dt = 0.0                   (never read again)    ==>   (removed)
 """
-from ..ir.nodes import AddTo, Append, Assign, For, If, SetItem, While
+from ..ir.nodes import AddTo, Append, Assign, Drop, For, If, SetItem, While
 from ..ir.visit import atom_reads, rewrite, stmt_defs, stmt_reads
 
 
@@ -28,7 +28,7 @@ def _stmt(s, live, only):
     if isinstance(s, (Assign, AddTo)):
         defs = stmt_defs(s)
         # a write stays while a variable that may share its memory (a view) is read later
-        kept = isinstance(s.value, (SetItem, Append)) and bool(s.value.keep & live)
+        kept = isinstance(s.value, (SetItem, Append, Drop)) and bool(s.value.keep & live)
         if not defs & live and (only is None or defs <= only) and not kept:
             return [], live
         return [s], (live - defs) | stmt_reads(s)

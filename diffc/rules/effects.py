@@ -37,6 +37,7 @@ INPLACE = {
     operator.ipow: 0, operator.imatmul: 0, operator.iand: 0, operator.ior: 0,
     operator.ixor: 0, operator.ilshift: 0, operator.irshift: 0, operator.iconcat: 0,
     setattr: 0, delattr: 0, runtime.index_vjp: 0, writes.unappend: 0, writes.drop_last: 0,
+    writes.undrop: 0,
 
 }
 for _cls, _names in ((np.ndarray, ("sort", "fill", "put", "itemset", "resize", "setfield",
