@@ -36,7 +36,20 @@ def one_hot_entries(x):
     return np.sum(hs[2]) * x[3]
 
 
-PROGRAMS = [entries_written_and_rewritten, states_keyed_by_step, one_hot_entries]
+def loops_over_items_values_and_keys(x):
+    params = {"a": x[0] * 2.0, "b": x[1:3], "c": np.sin(x[3])}
+    total = 0.0
+    for name, v in params.items():
+        total = total + np.sum(v ** 2) * len(name)
+    for v in params.values():
+        total = total + np.sum(v)
+    for k in params.keys():
+        total = total + np.sum(params[k]) * x[0]
+    return total
+
+
+PROGRAMS = [entries_written_and_rewritten, states_keyed_by_step, one_hot_entries,
+            loops_over_items_values_and_keys]
 
 
 @pytest.mark.parametrize("f", PROGRAMS, ids=[f.__name__ for f in PROGRAMS])

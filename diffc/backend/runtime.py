@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import DiffcError
 
 __all__ = [
-    "Items", "Entries", "make_dict", "entries", "dict_values_vjp", "seq_max", "seq_min",
+    "Items", "Entries", "make_dict", "entries", "dict_keys", "dict_values_vjp", "seq_max", "seq_min",
     "seq_pick_vjp", "seq_pick", "sorted_vjp", "sorted_tangent", "seq_vjp", "attr_adjoint",
     "attr_tangent", "div", "broadcast", "zeros_tangent", "unbroadcast", "unreduce", "mean_vjp",
     "prod_vjp", "minmax_vjp", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b",
@@ -212,6 +212,14 @@ def attr_tangent(t, attr):
 def entries(keys, values):
     """The tangent of ``{k: v, ...}`` from the tangents of its values."""
     return Entries(zip(keys, values))
+
+
+def dict_keys(d):
+    """The keys of a dict, in order (a loop over ``d.items()``, ``d.values()``, ``d.keys()``)."""
+    if not isinstance(d, dict):
+        raise DiffcError(f"diffc loops over `.items()`, `.values()` and `.keys()` of dicts; "
+                         f"this is a {type(d).__name__}")
+    return list(d)
 
 
 def dict_values_vjp(g, keys):

@@ -25,6 +25,8 @@ from .templates import assigned_names, quote, quote_expr
 
 # the runtime check that the iterable is a sequence (a dict would index by key)
 CHECK_SEQUENCE = "__diffc_check_sequence__"
+# the keys of a dict, in order (a loop over d.items() / d.values() / d.keys())
+DICT_KEYS = "__diffc_dict_keys__"
 
 
 class ForToRange(gast.NodeTransformer):
@@ -97,6 +99,19 @@ class ForToRange(gast.NodeTransformer):
             seq = self._hold(it.args[0], "seq", setup, body_assigned, at)
             return (quote_expr("len(s)", at, s=seq),
                     lambda k: quote_expr("s[-1 - k]", at, s=seq, k=k))
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) and \
+                it.func.attr in ("items", "values", "keys") and not it.args and \
+                not it.keywords:
+            # for k, v in d.items(): the keys, in order, then d[key]
+            d = self._hold(it.func.value, "entries", setup, body_assigned, at)
+            keys = self.names.fresh("keys")
+            setup.extend(quote(f"{keys} = {DICT_KEYS}(d)", at, d=d))
+            key = lambda k: quote_expr(f"{keys}[k]", at, k=k)          # noqa: E731
+            item = {"keys": key,
+                    "values": lambda k: quote_expr("d[key]", at, d=d, key=key(k)),
+                    "items": lambda k: gast.Tuple(elts=[key(k), quote_expr(
+                        "d[key]", at, d=d, key=key(k))], ctx=gast.Load())}[it.func.attr]
+            return quote_expr(f"len({keys})", at), item
         seq = self._hold(it, "seq", setup, body_assigned, at)
         if not self._builtin(it, "range"):
             loc = self.parsed.loc(at)

@@ -24,7 +24,7 @@ from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStm
                         Function, If, MethodRef, Raise, Return, SeqLit, SetItem, Append, Drop, Slice, Subscript,
                         UnaryOp, Var, While, const)
 from ..backend import checks, runtime
-from .loops import CHECK_SEQUENCE
+from .loops import CHECK_SEQUENCE, DICT_KEYS
 from ..backend.guards import MISSING, is_data
 from .scoped import ScopedConstructs
 from .templates import assigned_names
@@ -76,7 +76,7 @@ UNSUPPORTED_EXPRS = {
 }
 
 
-RUNTIME_NAMES = {CHECK_SEQUENCE: checks.check_sequence}
+RUNTIME_NAMES = {CHECK_SEQUENCE: checks.check_sequence, DICT_KEYS: runtime.dict_keys}
 
 
 def _sequence_names(fdef):

@@ -30,7 +30,7 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
 from ..ir.nodes import MethodRef
 from ..backend.runtime import Items, div, minmax_weights, ravel_order
 from ..backend.checks import check_discrete, check_overlap, check_write
-from ..backend.runtime import (dict_values_vjp, entries, index_vjp, make_dict, seq_max,
+from ..backend.runtime import (dict_keys, dict_values_vjp, entries, index_vjp, make_dict, seq_max,
                                seq_min, seq_pick, seq_pick_vjp, seq_vjp, sorted_tangent,
                                sorted_vjp, sum_vjp)
 from ..backend.writes import (copy_arg, copy_item, setitem_grad, writable, writable_items,
@@ -854,4 +854,4 @@ defnondiff(len, range, int, bool, round, isinstance, print, type,
            MethodRef("argmax"), MethodRef("argmin"),
            MethodRef("any"), MethodRef("all"))
 
-defnondiff(minmax_weights, ravel_order)   # piecewise-constant helpers of JVP rules
+defnondiff(minmax_weights, ravel_order, dict_keys)   # piecewise-constant helpers of JVP rules
