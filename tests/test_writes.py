@@ -416,3 +416,19 @@ def test_append_source_reads_like_python():
     src = diffc.source(diffc.grad(trajectory_appended))
     assert "hs.append(y)" in src
     assert "hs = unappend(hs)" in src or "unappend(hs)" in src
+
+
+def _writes_into_a_copy_of_its_argument(b):
+    v = b[[1, 1]]                        # indexing with a list: a copy, not b
+    v[0] = 5.0
+    return np.sum(v)
+
+
+def helper_writing_into_a_copy(x):
+    u = np.sin(x)
+    return _writes_into_a_copy_of_its_argument(u) + np.sum(u)
+
+
+def test_helper_writing_into_a_list_indexed_copy_is_not_refused():
+    """Fuzzer --writes: refused as a write into the helper's parameter (a false positive)."""
+    check_value_and_grad(helper_writing_into_a_copy, [np.array([0.3, 0.5, 0.9])])

@@ -200,6 +200,9 @@ class _Analysis:
             return set()
         if isinstance(value, gast.Call) and not self.call_may_share(value):
             return set()           # np.exp(a), a + b...: a new value
+        if isinstance(value, gast.Subscript) and isinstance(value.slice, (gast.List,
+                                                                          gast.ListComp)):
+            return set()           # b[[1, 1]]: indexing with a list makes a copy
         out = set()
         for c in gast.iter_child_nodes(value):
             if isinstance(c, gast.expr):
