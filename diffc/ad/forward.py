@@ -19,7 +19,7 @@ tangent is the tuple of its items' tangents.
 """
 import ast
 
-from ..backend import runtime
+from ..backend import containers, runtime
 from ..frontend.callables import signature
 from ..errors import UnsupportedError
 from ..ir.activity import (NONDIFF_ATTRS, diff_operands, is_user_function, op_callee,
@@ -222,7 +222,7 @@ class Forward:
             if e.attr in NONDIFF_ATTRS:
                 return [], const(0.0)
             d = self.dot(e.value.name)
-            fn = self.ns.bind("attr_tangent", runtime.attr_tangent)
+            fn = self.ns.bind("attr_tangent", containers.attr_tangent)
             return [], _raw(f"{fn}({d}, {e.attr!r})", {d})
         return self.rule_tangent(s, e, y)
 

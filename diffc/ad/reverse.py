@@ -469,10 +469,9 @@ class Reverse:
 
 
 def _runtime_helpers():
-    from ..backend import runtime
-    from ..backend import writes
-    out = {n: getattr(runtime, n) for n in ("index_vjp", "seq_item", "seq_add",
-                                            "attr_adjoint")}
+    from ..backend import containers, runtime, writes
+    out = {n: getattr(runtime, n) for n in ("index_vjp", "seq_item", "seq_add")}
+    out["attr_adjoint"] = containers.attr_adjoint
     out.update((n, getattr(writes, n)) for n in ("copy_item", "setitem_grad", "writable",
                                                  "unappend", "appended_grad", "drop_last",
                                                  "undrop"))

@@ -23,7 +23,7 @@ from ..errors import NameResolutionError, UnsupportedError
 from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
                         Function, If, MethodRef, Raise, Return, SeqLit, SetItem, Append, Drop, Slice, Subscript,
                         UnaryOp, Var, While, const)
-from ..backend import checks, runtime
+from ..backend import checks, containers
 from .loops import CHECK_SEQUENCE, DICT_KEYS
 from ..backend.guards import MISSING, is_data
 from .scoped import ScopedConstructs
@@ -76,7 +76,7 @@ UNSUPPORTED_EXPRS = {
 }
 
 
-RUNTIME_NAMES = {CHECK_SEQUENCE: checks.check_sequence, DICT_KEYS: runtime.dict_keys}
+RUNTIME_NAMES = {CHECK_SEQUENCE: checks.check_sequence, DICT_KEYS: containers.dict_keys}
 
 
 def _sequence_names(fdef):
@@ -579,7 +579,7 @@ class Lowerer(ScopedConstructs):
                            v, "add the entries one by one")
             keys.append(self.expr(k))
             values.append(self.expr(v))
-        call = Call(runtime.make_dict, self.ns.bind("make_dict", runtime.make_dict),
+        call = Call(containers.make_dict, self.ns.bind("make_dict", containers.make_dict),
                     [SeqLit("tuple", keys), SeqLit("tuple", values)])
         return self.assign(call, target, "entries")
 
@@ -673,7 +673,7 @@ class Lowerer(ScopedConstructs):
         """``max(xs)`` picks an item of one sequence (seq_max); ``max(a, b, c)`` is
         ``max(max(a, b), c)``, which keeps Python's choice of the first of equal items."""
         if len(args) == 1:
-            fn = runtime.seq_max if callee.value is builtins.max else runtime.seq_min
+            fn = containers.seq_max if callee.value is builtins.max else containers.seq_min
             return Call(fn, self.ns.bind(fn.__name__, fn), args)
         if not args:
             self.error(UnsupportedError, f"{callee.src}() needs arguments", node)

@@ -66,7 +66,8 @@ PURE_METHODS = {
 # modules whose functions write only through ``out=``/positional outputs or INPLACE
 PURE_MODULES = ("numpy", "math", "cmath", "operator", "builtins", "warnings", "logging",
                 "numbers", "functools", "itertools", "statistics", "scipy.special",
-                "diffc.backend.runtime", "diffc.backend.checks", "diffc.backend.writes")
+                "diffc.backend.runtime", "diffc.backend.checks", "diffc.backend.writes",
+                "diffc.backend.containers")
 
 _BUILTIN_METHOD_SELF_PURE = (np.ufunc,)
 

@@ -28,11 +28,11 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
                                transpose_vjp, unbroadcast, unreduce, keep_array, broadcast,
                                zeros_tangent)
 from ..ir.nodes import MethodRef
-from ..backend.runtime import Items, div, minmax_weights, ravel_order
+from ..backend.runtime import Items, div, index_vjp, minmax_weights, ravel_order
 from ..backend.checks import check_discrete, check_overlap, check_write
-from ..backend.runtime import (dict_keys, dict_values_vjp, entries, index_vjp, make_dict, seq_max,
-                               seq_min, seq_pick, seq_pick_vjp, seq_vjp, sorted_tangent,
-                               sorted_vjp, sum_vjp)
+from ..backend.containers import (dict_keys, dict_values_vjp, entries, make_dict, seq_max,
+                                  seq_min, seq_pick, seq_pick_vjp, seq_vjp, sorted_tangent,
+                                  sorted_vjp, sum_vjp)
 from ..backend.writes import (copy_arg, copy_item, setitem_grad, writable, writable_items,
                               written)
 from .registry import alias, defjvp, defnondiff, defvjp
