@@ -17,7 +17,7 @@ class DiffcError(Exception):
     def _format(self):
         parts = []
         if self.loc is not None:
-            parts.append(f"{self.loc.filename}:{self.loc.lineno}:{self.loc.col + 1}: {self.message}")
+            parts.append(f"{self.loc.position()}: {self.message}")
             if self.loc.text:
                 parts.append("    " + self.loc.text.rstrip())
                 parts.append("    " + " " * self.loc.col + "^")

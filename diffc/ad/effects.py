@@ -24,7 +24,6 @@ where it leaves the values alone, so there any array or list argument is refused
                             h(u)
                             check_unchanged(u, u_before, 'u', '`h` updates ...', 'f.py:7:5')
 """
-import ast
 import types
 
 from ..backend import checks
@@ -33,8 +32,8 @@ from ..frontend.aliasing import _sources
 from ..frontend.callables import signature
 from ..frontend.effects import display_name, param_writes
 from ..ir.activity import op_callee
-from ..ir.nodes import (Append, Assign, Drop, BinOp, SetItem, Call, Const, ExprStmt, For, If, MethodRef, Raw, SeqLit,
-                        UnaryOp, Var, While)
+from ..ir.nodes import (Append, Assign, BinOp, Call, Const, Drop, ExprStmt, For, If, MethodRef,
+                        Raw, SeqLit, SetItem, UnaryOp, Var, While)
 from ..ir.printer import fmt_atom, fmt_expr
 from ..ir.visit import atom_reads, children, expr_reads
 from ..rules.effects import call_writes, result_may_share
@@ -160,13 +159,11 @@ def check_effects(fn_ir, varied, active, namespace, names):
             if isinstance(s, Assign) and isinstance(s.value, (SetItem, Append, Drop)):
                 x, others = s.target.name, s.value.partners
                 if others and ({x} | set(others)) & varied:
-                    where = f"{s.loc.filename}:{s.loc.lineno}:{s.loc.col + 1}" if s.loc \
-                        else "?"
+                    where = s.loc.position() if s.loc else "?"
                     shown = x if x in names.user else None   # a part: `y[i]` in y[i][j] = v
                     src = (f"{write_check}({x}, {shown!r}, {tuple(others)!r}, locals(), "
                            f"{where!r})")
-                    stmts.insert(i, ExprStmt(Raw(ast.parse(src, mode="eval").body,
-                                                 frozenset({x})), s.loc))
+                    stmts.insert(i, ExprStmt(Raw.parse(src, {x}), s.loc))
                     i += 1
             if isinstance(s, Assign):
                 checks_before = _nondiff_operands(s, varied, discrete)
@@ -200,12 +197,11 @@ def _nondiff_operands(s, varied, check):
     for p, a in bound.items():
         if p in rule.diff or not (atom_reads(a) & varied):
             continue
-        where = f"{s.loc.filename}:{s.loc.lineno}:{s.loc.col + 1}" if s.loc else "?"
+        where = s.loc.position() if s.loc else "?"
         name = e.fn_src if isinstance(e, Call) and not isinstance(e.fn, MethodRef) else \
             (f".{e.fn.name}()" if isinstance(e, Call) else getattr(fn, "__name__", "?"))
         src = f"{check}({fmt_atom(a)}, {p!r}, {name!r}, {where!r})"
-        out.append(ExprStmt(Raw(ast.parse(src, mode="eval").body, frozenset(atom_reads(a))),
-                            s.loc))
+        out.append(ExprStmt(Raw.parse(src, atom_reads(a)), s.loc))
     return out
 
 
@@ -246,21 +242,19 @@ def _check_call(s, call, varied, active, aliases, needed, order, helpers):
                 if name in seen:
                     continue
                 seen.add(name)
-                where = f"{s.loc.filename}:{s.loc.lineno}:{s.loc.col + 1}" if s.loc else "?"
+                where = s.loc.position() if s.loc else "?"
                 other = sorted((operands - atom_reads(a)) & varied)
                 if other:
                     # an update by a varied value (`b *= y`) changes the derivative even
                     # where it leaves the values as they were (y == 1): any array refuses
                     because = f"{why}, by a value that depends on the inputs (`{other[0]}`)"
                     src = f"{inplace}({name}, {name!r}, {because!r}, {where!r})"
-                    before.append(ExprStmt(Raw(ast.parse(src, mode="eval").body,
-                                               frozenset(atom_reads(a))), s.loc))
+                    before.append(ExprStmt(Raw.parse(src, atom_reads(a)), s.loc))
                     continue
                 snap = Var(names.fresh(f"{name}_before"))
                 before.append(Assign([snap], Call(checks.snapshot_arg, snapshot, [a]), s.loc))
                 src = f"{unchanged}({name}, {snap.name}, {name!r}, {why!r}, {where!r})"
-                after.append(ExprStmt(Raw(ast.parse(src, mode="eval").body,
-                                          frozenset(atom_reads(a)) | {snap.name}), s.loc))
+                after.append(ExprStmt(Raw.parse(src, atom_reads(a) | {snap.name}), s.loc))
                 continue
             raise UnsupportedError(
                 f"diffc cannot differentiate `{fmt_expr(call)}`: it may write into `{name}` "

@@ -24,9 +24,8 @@ from ..frontend.callables import signature
 from ..errors import UnsupportedError
 from ..ir.activity import (NONDIFF_ATTRS, diff_operands, is_user_function, op_callee,
                            varied_names)
-from ..ir.nodes import (Assign, AtomExpr, Attribute, Call, Const, ExprStmt, For, If,
-                        Raise, Raw, Return, SeqLit, SetItem, Append, Drop, Subscript, Var, While,
-                        const)
+from ..ir.nodes import (Append, Assign, AtomExpr, Attribute, Call, Const, Drop, ExprStmt, For, If,
+                        Raise, Raw, Return, SeqLit, SetItem, Subscript, Var, While, const)
 from ..ir.shapes import Shapes
 from ..ir.visit import atom_reads, expr_reads
 from ..rules import inline_vjp

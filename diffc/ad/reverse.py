@@ -23,9 +23,9 @@ import itertools
 from ..frontend.callables import signature
 from ..errors import NoRuleError, UnsupportedError
 from ..ir.activity import NONDIFF_ATTRS, diff_operands, is_user_function, op_callee
-from ..ir.nodes import (AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                        If, MethodRef, Raise, Raw, Restore, Return, Save, SeqLit, SetItem, Append, Drop,
-                        Subscript, UnaryOp, Var, While, const)
+from ..ir.nodes import (AddTo, Append, Assign, AtomExpr, Attribute, BinOp, Call, Const, Drop,
+                        ExprStmt, For, If, MethodRef, Raise, Raw, Restore, Return, Save, SeqLit,
+                        SetItem, Subscript, UnaryOp, Var, While, const)
 from ..ir.shapes import Shapes
 from ..ir.visit import all_defs, atom_reads, expr_reads
 from ..rules import inline_vjp, lookup
@@ -41,7 +41,7 @@ class Generated:
 
 
 def _raw(src, reads):
-    return Raw(ast.parse(src, mode="eval").body, frozenset(reads))
+    return Raw.parse(src, reads)
 
 
 def _as_raw(value):

@@ -15,8 +15,6 @@ a check that raises instead of computing a different result::
 scalar, ``z += 1.0`` is not), where ``z`` shares its whole value with another
 variable, so that a later update through that variable is caught too.
 """
-import ast
-
 import numpy as np
 
 from ..backend import checks, runtime
@@ -130,7 +128,7 @@ def _insert(stmts, partners, check, params, check_param, names, keep, keep_zs):
             if others:
                 srcs.append(f"{check}({z}, {z!r}, {tuple(others)!r}, locals(), globals(), {where!r})")
             for src in srcs:
-                guard = ExprStmt(Raw(ast.parse(src, mode="eval").body, frozenset({z})), s.loc)
+                guard = ExprStmt(Raw.parse(src, {z}), s.loc)
                 stmts.insert(i, guard)
                 i += 1
             if z in keep_zs:

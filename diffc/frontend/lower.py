@@ -20,9 +20,9 @@ import gast
 import numpy as np
 
 from ..errors import NameResolutionError, UnsupportedError
-from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                        Function, If, MethodRef, Raise, Return, SeqLit, SetItem, Append, Drop, Slice, Subscript,
-                        UnaryOp, Var, While, const)
+from ..ir.nodes import (Append, Assign, AtomExpr, Attribute, BinOp, Call, Const, Drop, ExprStmt,
+                        For, Function, If, MethodRef, Raise, Return, SeqLit, SetItem, Slice,
+                        Subscript, UnaryOp, Var, While, const)
 from ..backend import checks, containers
 from .loops import CHECK_SEQUENCE, DICT_KEYS
 from ..backend.guards import MISSING, is_data

@@ -76,16 +76,7 @@ class ScopedConstructs:
                             body=body, orelse=[], type_comment=None)
             body = [gast.copy_location(loop, node)]
         self.locals |= set(renames.values()) | {result.name}
-        stmts = ForToRange(self.resolver, self.locals, self.names, self.parsed).visit(body[0])
-        stmts = stmts if isinstance(stmts, list) else [stmts]
-        for s in stmts:
-            self.locals |= assigned_names(s)
-            for n in gast.walk(s):
-                if isinstance(n, (gast.stmt, gast.expr)) and getattr(n, "lineno", None) is None:
-                    gast.copy_location(n, node)
-        loc = self.loc
-        self.statements(stmts)
-        self.loc = loc
+        self.lower_loop(body[0], node)
         return result
 
     expr_GeneratorExp = expr_ListComp
@@ -116,9 +107,7 @@ class ScopedConstructs:
             it = gast.Call(func=_load("zip"), args=list(node.args[1:]), keywords=[])
         comp = gast.ListComp(elt=call, generators=[gast.comprehension(
             target=target_, iter=it, ifs=[], is_async=0)])
-        for n_ in gast.walk(comp):
-            if isinstance(n_, (gast.expr,)) and getattr(n_, "lineno", None) is None:
-                gast.copy_location(n_, node)
+        _locate(comp, node)
         return self.expr_ListComp(comp, target)
 
     def extend(self, ls, call):
@@ -130,18 +119,18 @@ class ScopedConstructs:
                         if isinstance(items, Var) else call.args[0],
                         body=quote(f"{ls.name}.append({item})", call), orelse=[],
                         type_comment=None)
-        gast.copy_location(loop, call)
-        for n in gast.walk(loop):
-            if isinstance(n, (gast.stmt, gast.expr)) and getattr(n, "lineno", None) is None:
-                gast.copy_location(n, call)
         self.locals |= {item} | ({items.name} if isinstance(items, Var) else set())
+        self.lower_loop(loop, call)
+
+    def lower_loop(self, loop, at):
+        """Lower a ``for`` loop made here (ForToRange first, as for the function's own),
+        its nodes placed at ``at``."""
+        _locate(loop, at)
         stmts = ForToRange(self.resolver, self.locals, self.names, self.parsed).visit(loop)
         stmts = stmts if isinstance(stmts, list) else [stmts]
         for st in stmts:
             self.locals |= assigned_names(st)
-            for n in gast.walk(st):
-                if isinstance(n, (gast.stmt, gast.expr)) and getattr(n, "lineno", None) is None:
-                    gast.copy_location(n, call)
+            _locate(st, at)
         loc = self.loc
         self.statements(stmts)
         self.loc = loc
@@ -269,3 +258,10 @@ class _Rename(gast.NodeTransformer):
 
 def _load(name):
     return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _locate(node, at):
+    """Give the nodes of ``node`` that have no location the location of ``at``."""
+    for n in gast.walk(node):
+        if isinstance(n, (gast.stmt, gast.expr)) and getattr(n, "lineno", None) is None:
+            gast.copy_location(n, at)

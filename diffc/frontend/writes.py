@@ -21,15 +21,13 @@ itself; for the rest:
                                            y_out = copy_arg(y)
                                            return y_out
 """
-import ast
-
 import numpy as np
 
 from ..backend import checks, writes
 from ..errors import UnsupportedError
 from ..ir.liveness import live_after
-from ..ir.nodes import (Append, Assign, Drop, AtomExpr, Attribute, Call, Const, ExprStmt, MethodRef,
-                        Raw, Return, SeqLit, SetItem, Slice, Subscript, Var)
+from ..ir.nodes import (Append, Assign, AtomExpr, Attribute, Call, Const, Drop, ExprStmt,
+                        MethodRef, Raw, Return, SeqLit, SetItem, Slice, Subscript, Var)
 from ..ir.visit import atom_reads, children, walk
 from ..rules.effects import result_may_share
 
@@ -133,11 +131,11 @@ def _mark(stmts, classes, live, overlap):
             if isinstance(s.value, SetItem) and isinstance(item, Var) and \
                     item.name in classes[x] and not _basic_static(s.value.index):
                 from ..ir.printer import _index_value
-                where = f"{s.loc.filename}:{s.loc.lineno}:{s.loc.col + 1}" if s.loc else "?"
+                where = s.loc.position() if s.loc else "?"
                 src = (f"{overlap}({x}, {_index_value(s.value.index)}, {item.name}, {x!r}, "
                        f"{where!r})")
-                stmts.insert(i, ExprStmt(Raw(ast.parse(src, mode="eval").body, frozenset(
-                    {x, item.name} | atom_reads(s.value.index))), s.loc))
+                reads = {x, item.name} | atom_reads(s.value.index)
+                stmts.insert(i, ExprStmt(Raw.parse(src, reads), s.loc))
                 i += 1
         i += 1
 

@@ -12,8 +12,8 @@ import operator
 import types
 
 from ..rules import registry
-from .nodes import (Append, AtomExpr, Drop, Attribute, BinOp, Call, Const, SeqLit, SetItem, Subscript, UnaryOp,
-                    Var)
+from .nodes import (Append, AtomExpr, Attribute, BinOp, Call, Const, Drop, SeqLit, SetItem,
+                    Subscript, UnaryOp, Var)
 from .visit import atom_reads, walk
 
 BINOP_FUNCS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,

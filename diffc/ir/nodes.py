@@ -35,6 +35,10 @@ class Loc:
     def describe(self):
         return f"{self.filename}:{self.lineno}"
 
+    def position(self):
+        """``file:line:column`` (the column counted from 1), as errors show it."""
+        return f"{self.filename}:{self.lineno}:{self.col + 1}"
+
 
 # ---------------------------------------------------------------- atoms
 
@@ -180,6 +184,11 @@ class Raw:
     derivative rules). ``reads`` lists the variable names it reads."""
     expr: ast.expr
     reads: frozenset
+
+    @classmethod
+    def parse(cls, src, reads):
+        """``Raw`` of the expression source ``src``, reading the names ``reads``."""
+        return cls(ast.parse(src, mode="eval").body, frozenset(reads))
 
 
 # ---------------------------------------------------------------- statements

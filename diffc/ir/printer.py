@@ -6,9 +6,9 @@ generation. Comments attached to statements are printed above them.
 """
 import ast
 
-from .nodes import (MethodRef, Save, Restore, AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                    If, Pop, Push, Raise, Raw, Return, SeqLit, SetItem, Append, Drop, Slice, Subscript, UnaryOp, Var,
-                    While)
+from .nodes import (AddTo, Append, Assign, AtomExpr, Attribute, BinOp, Call, Const, Drop, ExprStmt,
+                    For, If, MethodRef, Pop, Push, Raise, Raw, Restore, Return, Save, SeqLit,
+                    SetItem, Slice, Subscript, UnaryOp, Var, While)
 
 INDENT = "    "
 

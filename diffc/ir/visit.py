@@ -1,7 +1,7 @@
 """Reads and writes of IR nodes, and walking nested statement lists."""
-from .nodes import (AddTo, Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For,
-                    If, Pop, Push, Raise, Raw, Return, SeqLit, SetItem, Slice, Append, Drop, Subscript, UnaryOp,
-                    Var, While, Save, Restore)
+from .nodes import (AddTo, Append, Assign, AtomExpr, Attribute, BinOp, Call, Const, Drop, ExprStmt,
+                    For, If, Pop, Push, Raise, Raw, Restore, Return, Save, SeqLit, SetItem, Slice,
+                    Subscript, UnaryOp, Var, While)
 
 
 def atom_reads(a):
