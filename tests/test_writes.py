@@ -432,3 +432,18 @@ def helper_writing_into_a_copy(x):
 def test_helper_writing_into_a_list_indexed_copy_is_not_refused():
     """Fuzzer --writes: refused as a write into the helper's parameter (a false positive)."""
     check_value_and_grad(helper_writing_into_a_copy, [np.array([0.3, 0.5, 0.9])])
+
+
+def rows_rewritten_after_appends(x):
+    acc = np.sum(x) * 0.1
+    rows = []
+    for j in range(2):
+        rows.append(x * (j + acc))
+    rows[0] = rows[1] * 0.5              # the list's adjoint: a zeroed item beside an array
+    return acc + np.sum(np.stack(rows) ** 2) * 0.1
+
+
+def test_list_adjoint_with_items_of_different_shapes():
+    """A quick random-program check of lists as storage: appended_grad crashed on an
+    adjoint holding 0.0 beside an array."""
+    check_value_and_grad(rows_rewritten_after_appends, [np.array([0.3, -0.5, 0.7])])

@@ -185,7 +185,7 @@ def appended_grad(dls, ls):
     """The adjoint of the item ``ls.append(v)`` appended (the last one)."""
     if type(dls) is float and dls == 0.0:
         return 0.0
-    if isinstance(dls, (list, tuple, np.ndarray)) and np.ndim(dls) and \
+    if (isinstance(dls, (list, tuple)) or isinstance(dls, np.ndarray) and dls.ndim) and \
             len(dls) == len(_list(ls)):
         return dls[-1]          # an array adjoint: NumPy read the list as an array
     raise DiffcError(f"the adjoint of a list of {len(ls)} items has "
