@@ -25,7 +25,8 @@ from ..errors import UnsupportedError
 from ..ir.activity import (NONDIFF_ATTRS, diff_operands, is_user_function, op_callee,
                            varied_names)
 from ..ir.nodes import (Append, Assign, AtomExpr, Attribute, Call, Const, Drop, ExprStmt, For, If,
-                        Raise, Raw, Return, SeqLit, SetItem, Subscript, Var, While, const)
+                        Raise, Raw, Return, SeqLit, SetItem, Subscript, Var, While, const,
+                        entry_index)
 from ..ir.shapes import Shapes
 from ..ir.visit import atom_reads, expr_reads
 from ..rules import inline_vjp
@@ -204,7 +205,7 @@ class Forward:
             dv = self.dot(e.item.name)
             item = Var(self.fresh(f"{dv}_item"))
             out.append(Assign([item], _raw(f"{self.written}({dv}, {x})", {dv, x}), s.loc))
-        out.append(Assign([dx], SetItem(dx, e.index, item), s.loc))
+        out.append(Assign([dx], SetItem(dx, entry_index(e.index), item), s.loc))
         return out
 
     def tangent_of(self, s, e, y):
@@ -222,7 +223,7 @@ class Forward:
                 return [], const(0.0)
             d = self.dot(e.value.name)
             fn = self.ns.bind("attr_tangent", containers.attr_tangent)
-            return [], _raw(f"{fn}({d}, {e.attr!r})", {d})
+            return [], _raw(f"{fn}({d}, {e.value.name}, {e.attr!r})", {d, e.value.name})
         return self.rule_tangent(s, e, y)
 
     def _atom_tangent(self, atom):

@@ -25,7 +25,7 @@ from ..errors import NoRuleError, UnsupportedError
 from ..ir.activity import NONDIFF_ATTRS, diff_operands, is_user_function, op_callee
 from ..ir.nodes import (AddTo, Append, Assign, AtomExpr, Attribute, BinOp, Call, Const, Drop,
                         ExprStmt, For, If, MethodRef, Raise, Raw, Restore, Return, Save, SeqLit,
-                        SetItem, Subscript, UnaryOp, Var, While, const)
+                        SetItem, Subscript, UnaryOp, Var, While, const, entry_index)
 from ..ir.shapes import Shapes
 from ..ir.visit import all_defs, atom_reads, expr_reads
 from ..rules import inline_vjp, lookup
@@ -71,6 +71,12 @@ def bind_rule(e, fn, args, kwargs, loc, table, register):
         raise UnsupportedError(f"{_describe(e)} is a derivative built by diffc; call it outside "
                                "the function, or ask diffc for the higher derivative directly "
                                "(diffc.hvp, diffc.hessian, grad of grad)", loc)
+    if rule is None and isinstance(fn, type):
+        raise NoRuleError(
+            f"diffc cannot differentiate constructing a `{fn.__name__}` from values that "
+            "depend on the inputs: its constructor is not one diffc knows", loc,
+            "diffc constructs NamedTuples, dataclasses (without __post_init__) and "
+            "types.SimpleNamespace; or create the object first and set its attributes")
     if rule is None:
         kind = "forward-mode (JVP) " if register == "defjvp" else ""
         raise NoRuleError(
@@ -282,7 +288,8 @@ class Reverse:
                 late.append(AddTo(dx, AtomExpr(Var(part)), part, loc=s.loc))
         bwd.append(Assign([Var(dx)], _raw(f"{self.helper['writable']}({dx}, {x})", {dx, x}),
                           s.loc, linear_in=dx))
-        bwd.append(Assign([Var(dx)], SetItem(Var(dx), e.index, ZERO), s.loc, linear_in=dx))
+        bwd.append(Assign([Var(dx)], SetItem(Var(dx), entry_index(e.index), ZERO), s.loc,
+                          linear_in=dx))
         return fwd, bwd + late + [restore]
 
     def append(self, s):

@@ -304,7 +304,7 @@ def check_write(x, name, others, scope, where):
     """Refuse ``x[...] = v`` when x shares memory with another variable read later (a view
     of it, or the array it is a view of): the write would change that value too, which
     diffc does not follow."""
-    if not isinstance(x, (np.ndarray, list)):
+    if not isinstance(x, (np.ndarray, list, dict)) and not hasattr(x, "__dict__"):
         return
     for other in others:
         if other in scope and _shares(x, scope[other], 0):
@@ -351,6 +351,9 @@ def _shares(z, o, depth):
         return any(_shares(z, item, depth + 1) for item in o)
     if isinstance(o, dict) and depth < 4:
         return any(_shares(z, item, depth + 1) for item in o.values())
+    if not isinstance(o, (type, np.ndarray, np.generic)) and hasattr(o, "__dict__") and \
+            depth < 4:      # an object holding z in an attribute
+        return any(_shares(z, item, depth + 1) for item in vars(o).values())
     return False
 
 

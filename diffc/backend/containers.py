@@ -12,7 +12,8 @@ from .runtime import Entries, Items, _PYSCALAR, _fields, _zero, unbroadcast
 
 __all__ = ["make_dict", "entries", "dict_keys", "dict_values_vjp", "sum_vjp", "seq_max",
            "seq_min", "seq_pick_vjp", "seq_pick", "seq_vjp", "sorted_vjp", "sorted_tangent",
-           "attr_adjoint", "attr_tangent"]
+           "attr_adjoint", "attr_tangent", "attr_tangent_vjp", "new_object", "new_object_vjp",
+           "new_object_tangent"]
 
 
 def make_dict(keys, values):
@@ -76,23 +77,80 @@ def sorted_tangent(t, xs, reverse=False):
     return Items(t[i] for i in sorted_order(xs, reverse))
 
 
+def _object_fields(obj):
+    """The differentiable fields of obj: a NamedTuple's or a dataclass's, or the instance
+    attributes of a plain object (one made in the function); None for anything else."""
+    fields = _fields(obj)
+    if fields is not None:
+        return fields
+    if isinstance(obj, (type, list, tuple, dict, np.ndarray, np.generic) + _PYSCALAR):
+        return None
+    return tuple(getattr(obj, "__dict__", None) or ()) or None
+
+
+def _check_field(obj, attr):
+    fields = _object_fields(obj)
+    if fields is None or attr not in fields:
+        what = f"a {type(obj).__name__}" if fields is None else \
+            f"not a field of the {type(obj).__name__} (a property or a method?)"
+        raise DiffcError(f"diffc cannot differentiate the attribute `.{attr}`: it is {what}",
+                         hint="diffc differentiates the fields of NamedTuples and dataclasses "
+                         "and the attributes of objects the function sets")
+    return fields
+
+
 def attr_adjoint(obj, attr, g):
-    """Adjoint of ``y = obj.attr`` for obj a NamedTuple or a dataclass: one per field."""
-    if _fields(obj) is None:
-        raise DiffcError(f"diffc cannot differentiate the attribute `.{attr}` of a "
-                         f"{type(obj).__name__}", hint="diffc differentiates the fields of "
-                         "NamedTuples and dataclasses")
+    """Adjoint of ``y = obj.attr``: per field of a NamedTuple (``Items``, in field order,
+    as its items are read), of a dataclass or of a plain object (``Entries``)."""
+    fields = _check_field(obj, attr)
+    if isinstance(obj, tuple):
+        out = Items(0.0 for _ in fields)
+        out[fields.index(attr)] = g
+        return out
     return Entries({attr: g})
 
 
-def attr_tangent(t, attr):
-    """Tangent of ``y = obj.attr`` from the tangent of obj (the same kind of object, a
+def attr_tangent(t, obj, attr):
+    """Tangent of ``y = obj.attr`` from the tangent t of obj (the same kind of object, a
     dict of tangents, or zero)."""
+    _check_field(obj, attr)
     if isinstance(t, dict):
         return t.get(attr, 0.0)
     if type(t) in _PYSCALAR and t == 0:
         return 0.0
     return getattr(t, attr)
+
+
+def attr_tangent_vjp(g, t, obj, attr):
+    """Adjoint of ``attr_tangent(t, obj, attr)`` (linear in t) with respect to t."""
+    if isinstance(t, dict) or (type(t) in _PYSCALAR and t == 0):
+        return Entries({attr: g})
+    return attr_adjoint(t, attr, g)
+
+
+def new_object(cls, names, values):
+    """``cls(name=value, ...)`` for a NamedTuple or dataclass ``cls`` made in the
+    function (its fields left out take the class's defaults)."""
+    return cls(**dict(zip(names, values)))
+
+
+def new_object_vjp(g, cls, names):
+    """The adjoints of the values of ``new_object(cls, names, values)`` from the object's
+    adjoint: per field (``Entries``), or positional for a NamedTuple (``Items``)."""
+    if isinstance(g, dict):
+        return Items(g.get(k, 0.0) for k in names)
+    if isinstance(g, (list, tuple)):
+        return Items(g[cls._fields.index(k)] for k in names)
+    return Items(0.0 for _ in names)
+
+
+def new_object_tangent(cls, names, values):
+    """The tangent of ``new_object(cls, names, values)``: a NamedTuple of tangents (read
+    by position as by name; zero for defaulted fields), or one entry per field."""
+    if isinstance(cls, type) and issubclass(cls, tuple):
+        given = dict(zip(names, values))
+        return cls(**{f: given.get(f, 0.0) for f in cls._fields})
+    return Entries(zip(names, values))
 
 
 def entries(keys, values):

@@ -241,6 +241,8 @@ def broadcast(t, like):
 def zeros_tangent(x):
     """The zero tangent of x: 0.0, float zeros shaped like an array, or per item of a tuple."""
     fields = _fields(x)
+    if fields is not None and isinstance(x, tuple):    # a NamedTuple: the same kind
+        return type(x)(*(zeros_tangent(v) for v in x))
     if fields is not None:
         return Entries((f, zeros_tangent(getattr(x, f))) for f in fields)
     if isinstance(x, tuple):
@@ -453,7 +455,7 @@ def index_vjp(dx, x, idx, g):
         dx[idx] = dx[idx] + g
         return dx
     if isinstance(x, (list, tuple)) and isinstance(idx, (int, np.integer)):
-        # an item of a list or tuple (maybe of differently shaped values): one adjoint per item
+        # an item of a list or tuple (a NamedTuple's adjoint is positional too) (maybe of differently shaped values): one adjoint per item
         if not isinstance(dx, Items):
             dx = Items([0.0] * len(x)) if _zero(dx) else Items([0.0] * len(x)) + dx
         dx[idx] = dx[idx] + g

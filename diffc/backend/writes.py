@@ -14,12 +14,14 @@ Forward mode writes the tangent of the item into the tangent of the array. Adjoi
 tangents are written in place only when these helpers made them (``writable``), so a
 derivative never writes into an array of the caller's or one shared with another value.
 """
+import copy
 import weakref
 
 import numpy as np
 
 from ..errors import DiffcError
 from .runtime import Entries, Items, _is_basic, unbroadcast
+from .containers import _object_fields
 
 __all__ = ["copy_arg", "copy_item", "writable", "written", "setitem_grad", "unappend",
            "appended_grad", "drop_last", "writable_items", "undrop"]
@@ -72,15 +74,27 @@ def _is_list_write(x, idx):
                      hint="write the items one by one, or use an array")
 
 
+def _is_field_write(x, idx):
+    """A write into an attribute of an object (``o.name = v``: idx is the name)."""
+    return type(idx) is str and not isinstance(x, (dict, list, np.ndarray))
+
+
 def copy_arg(x):
     """A copy of a value the function writes into (an argument, or a result that shares
-    memory with an array written later): arrays, and the arrays of lists and tuples."""
+    memory with an array written later): arrays, and the arrays of lists, tuples, dicts
+    and of the attributes of objects."""
     if isinstance(x, np.ndarray):
         return x.copy()
     if type(x) in (list, tuple, Items):
         return type(x)(copy_arg(v) for v in x)
     if type(x) in (dict, Entries):
         return type(x)((k, copy_arg(v)) for k, v in x.items())
+    if not isinstance(x, (type, tuple, np.generic)) and isinstance(getattr(x, "__dict__", None),
+                                                                  dict):
+        out = copy.copy(x)      # an object: the derivative writes into its own
+        for k, v in vars(x).items():
+            out.__dict__[k] = copy_arg(v)
+        return out
     return x
 
 
@@ -88,6 +102,8 @@ def copy_item(x, idx):
     """The part of x a write at idx overwrites, copied (a list's item itself)."""
     if isinstance(x, dict):
         return x.get(idx, NO_ITEM)
+    if _is_field_write(x, idx):
+        return getattr(x, idx, NO_ITEM)
     if _is_list_write(x, idx):
         return x[idx]
     v = _array(x)[idx]
@@ -101,10 +117,14 @@ def writable(d, x):
         return d
     if isinstance(x, list):
         return writable_items(d, x)
-    if isinstance(x, dict):
+    if not isinstance(x, np.ndarray):     # a dict, or an object (one entry per field)
         if type(d) is Entries and _owned(d, x):
             return d
-        return _own(Entries() if (type(d) is float and d == 0.0) else Entries(d), x)
+        if type(d) is float and d == 0.0:
+            return _own(Entries(), x)
+        if not isinstance(d, dict):     # the tangent of an object given as one
+            d = ((f, getattr(d, f)) for f in _object_fields(d) or ())
+        return _own(Entries(d), x)
     x = _array(x)
     dt = x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
     if np.iscomplexobj(d):
@@ -118,9 +138,9 @@ def writable(d, x):
 def written(dv, x):
     """The tangent a write stores into x: ``dv``, or zero where x holds integers (the
     write truncates the value)."""
-    if isinstance(x, (list, dict)):
+    if not isinstance(x, np.ndarray):     # a list, dict or object
         return dv
-    return dv if _array(x).dtype.kind in "fc" else 0.0
+    return dv if x.dtype.kind in "fc" else 0.0
 
 
 def _last_writes(shape, idx, region):
@@ -140,7 +160,7 @@ def setitem_grad(dx, idx, v, x):
     shape of v (zero where x holds integers)."""
     if type(dx) is float and dx == 0.0:
         return 0.0
-    if isinstance(x, dict):
+    if isinstance(x, dict) or _is_field_write(x, idx):
         g = dx.get(idx, 0.0) if isinstance(dx, dict) else 0.0
         out = unbroadcast(g, v)
         return out.copy() if out is g and isinstance(g, np.ndarray) else out

@@ -20,13 +20,14 @@ import gast
 import numpy as np
 
 from ..errors import NameResolutionError, UnsupportedError
-from ..ir.nodes import (Append, Assign, AtomExpr, Attribute, BinOp, Call, Const, Drop, ExprStmt,
-                        For, Function, If, MethodRef, Raise, Return, SeqLit, SetItem, Slice,
-                        Subscript, UnaryOp, Var, While, const)
+from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For, Function,
+                        If, MethodRef, Raise, Return, SeqLit, Slice, Subscript, UnaryOp, Var,
+                        While, const)
 from ..backend import checks, containers
 from .loops import CHECK_SEQUENCE, DICT_KEYS
 from ..backend.guards import MISSING, is_data
 from .scoped import ScopedConstructs
+from .stores import Stores
 from .templates import assigned_names
 
 BINOPS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.FloorDiv: "//",
@@ -94,7 +95,7 @@ def _is_user_function(obj):
     return isinstance(obj, types.FunctionType) and obj.__name__ != "<lambda>"
 
 
-class Lowerer(ScopedConstructs):
+class Lowerer(ScopedConstructs, Stores):
     def __init__(self, parsed, resolver, names, namespace, local_names, statics=None):
         self.parsed = parsed
         self.resolver = resolver
@@ -163,21 +164,10 @@ class Lowerer(ScopedConstructs):
         if isinstance(s.value, gast.Constant):
             return  # a docstring or a bare constant: nothing to do
         c = s.value
-        if self._is_pop(c):
+        if self.is_pop(c):
             self.pop_last(c, None)
             return
-        if isinstance(c, gast.Call) and isinstance(c.func, gast.Attribute) and \
-                c.func.attr in ("append", "extend") and isinstance(c.func.value, gast.Name) \
-                and c.func.value.id in self.locals and len(c.args) == 1 and not c.keywords \
-                and not isinstance(c.args[0], gast.Starred):
-            ls = Var(c.func.value.id)
-            if c.func.attr == "extend":
-                # ls.extend(xs): for v in xs: ls.append(v)  (xs evaluated once, first)
-                self.extend(ls, c)
-                return
-            # ls.append(v) on a local list: a write diffc differentiates
-            item = self.expr(c.args[0])
-            self.emit(Assign([ls], Append(ls, item)))
+        if self.list_method(c):
             return
         if isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name) and \
                 s.value.func.id in self.local_fns:
@@ -188,22 +178,9 @@ class Lowerer(ScopedConstructs):
         else:
             self.expr(s.value)
 
-    def _is_pop(self, c):
-        """``ls.pop()`` (no argument) on a local variable."""
-        return isinstance(c, gast.Call) and isinstance(c.func, gast.Attribute) and \
-            c.func.attr == "pop" and isinstance(c.func.value, gast.Name) and \
-            c.func.value.id in self.locals and not c.args and not c.keywords
-
-    def pop_last(self, c, target):
-        """``v = ls.pop()``: ``v = ls[-1]``, then the list loses its last item."""
-        ls = Var(c.func.value.id)
-        item = self.assign(Subscript(ls, const(-1)), target, f"{ls.name}_last")
-        self.emit(Assign([ls], Drop(ls)))
-        return item
-
     def stmt_Assign(self, s):
         value = s.value
-        if self._is_pop(value) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+        if self.is_pop(value) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
             self.pop_last(value, Var(s.targets[0].id))
             return
         if isinstance(value, gast.Lambda) and len(s.targets) == 1 and \
@@ -224,13 +201,10 @@ class Lowerer(ScopedConstructs):
 
     def stmt_AugAssign(self, s):
         if isinstance(s.target, gast.Subscript):
-            # x[i] op= v is x[i] = x[i] op v, as NumPy does it (repeated indices: last write)
-            base = self.write_base(s.target)
-            index = self.index(s.target.slice)
-            old = self.assign(Subscript(base, index), None, f"{base.name}_part")
-            new = self.assign(BinOp(BINOPS.get(type(s.op)), old, self.expr(s.value)), None,
-                              f"{base.name}_part")
-            self.emit(Assign([base], SetItem(base, index, new)))
+            self.update_item(s.target, BINOPS.get(type(s.op)), s.value)
+            return
+        if isinstance(s.target, gast.Attribute):
+            self.update_attr(s.target, BINOPS.get(type(s.op)), s.value)
             return
         if not isinstance(s.target, gast.Name):
             self.check_target(s.target)
@@ -252,28 +226,10 @@ class Lowerer(ScopedConstructs):
                 self.bind_target(target, self.rhs(value))
         elif isinstance(target, gast.Subscript):
             self.store_item(target, self.expr(value))
+        elif isinstance(target, gast.Attribute):
+            self.store_attr(target, self.expr(value))
         else:
             self.check_target(target)
-
-    def write_base(self, target):
-        """The local array a write ``x[...] = v`` goes into (``x``), or an error."""
-        node = target.value
-        if isinstance(node, gast.Subscript):
-            # x[i][j] = v writes into the item (or view) x[i], which shares x's memory
-            return self.expr(node)
-        if not isinstance(node, gast.Name):
-            self.check_target(gast.Attribute(value=node, attr="", ctx=gast.Store())
-                              if isinstance(node, gast.Attribute) else node)
-        if node.id not in self.locals:
-            self.error(UnsupportedError, f"diffc does not write into `{node.id}`, which is not "
-                       "a local variable or a parameter (a write would change module state)",
-                       target, f"copy it first: `{node.id}_copy = {node.id}.copy()`")
-        return Var(node.id)
-
-    def store_item(self, target, item):
-        """``x[index] = item``: Python evaluates the value, then x, then the index."""
-        base = self.write_base(target)
-        self.emit(Assign([base], SetItem(base, self.index(target.slice), item)))
 
     def rhs(self, value):
         """Lower ``value`` for unpacking into an atom (the IR unpacks variables)."""
@@ -298,9 +254,10 @@ class Lowerer(ScopedConstructs):
         if isinstance(target, gast.Name):
             self.emit(Assign([Var(target.id)], value))
             return
-        if isinstance(target, gast.Subscript):
+        if isinstance(target, (gast.Subscript, gast.Attribute)):
             atom = value.atom if isinstance(value, AtomExpr) else self.assign(value, None, "item")
-            self.store_item(target, atom)
+            (self.store_item if isinstance(target, gast.Subscript) else self.store_attr)(
+                target, atom)
             return
         if isinstance(target, (gast.Tuple, gast.List)):
             if any(isinstance(e, gast.Starred) for e in target.elts):
@@ -312,7 +269,8 @@ class Lowerer(ScopedConstructs):
                     flat.append(Var(e.id))
                 else:
                     self.check_target(e) if not isinstance(e, (gast.Tuple, gast.List,
-                                                               gast.Subscript)) else None
+                                                               gast.Subscript,
+                                                               gast.Attribute)) else None
                     tmp = Var(self.names.fresh("item"))
                     flat.append(tmp)
                     nested.append((e, tmp))
@@ -620,7 +578,7 @@ class Lowerer(ScopedConstructs):
                            f"{h}_{node.attr}" if h else node.attr)
 
     def expr_Call(self, node, target):
-        if self._is_pop(node):
+        if self.is_pop(node):
             return self.pop_last(node, target)
         if isinstance(node.func, gast.Name) and node.func.id in self.local_fns:
             return self.inline_call(node, target)
@@ -663,6 +621,10 @@ class Lowerer(ScopedConstructs):
         else:
             self.error(UnsupportedError, "diffc does not support calling this kind of "
                        "expression", func, "call a function by name")
+        if isinstance(callee, Const) and isinstance(callee.value, type):
+            made = self.construct(callee, node)
+            if made is not None:
+                return made
         args = [self.arg(a) for a in node.args]
         kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
         if callee.value in (builtins.max, builtins.min) and not kwargs and len(args) != 2:

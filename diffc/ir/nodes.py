@@ -111,6 +111,19 @@ class Slice:
 
 
 @dataclass
+class Field:
+    """The index of a write into an object's attribute: ``o.name = v`` is
+    ``Assign([o], SetItem(o, Field("name"), v))``."""
+    name: str
+
+
+def entry_index(index):
+    """The index of the same part in an adjoint or tangent: a field's is its name (the
+    adjoint of an object is a dict of its fields)."""
+    return const(index.name) if isinstance(index, Field) else index
+
+
+@dataclass
 class Subscript:
     """``value[index]``; index is an atom, a ``Slice`` or a tuple of them."""
     value: Any

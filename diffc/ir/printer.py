@@ -7,7 +7,7 @@ generation. Comments attached to statements are printed above them.
 import ast
 
 from .nodes import (AddTo, Append, Assign, AtomExpr, Attribute, BinOp, Call, Const, Drop, ExprStmt,
-                    For, If, MethodRef, Pop, Push, Raise, Raw, Restore, Return, Save, SeqLit,
+                    Field, For, If, MethodRef, Pop, Push, Raise, Raw, Restore, Return, Save, SeqLit,
                     SetItem, Slice, Subscript, UnaryOp, Var, While)
 
 INDENT = "    "
@@ -36,6 +36,8 @@ def fmt_atom(a):
 
 
 def fmt_index(idx):
+    if isinstance(idx, Field):
+        return repr(idx.name)
     if isinstance(idx, Slice):
         parts = [fmt_atom(p) if p is not None else "" for p in (idx.lower, idx.upper)]
         s = ":".join(parts)
@@ -65,6 +67,8 @@ def fmt_expr(e):
         return f"{e.op}{sep}{fmt_atom(e.operand)}"
     if isinstance(e, Subscript):
         return f"{fmt_atom(e.value)}[{fmt_index(e.index)}]"
+    if isinstance(e, SetItem) and isinstance(e.index, Field):
+        return f"setattr({fmt_atom(e.value)}.{e.index.name}, {fmt_atom(e.item)})"
     if isinstance(e, SetItem):
         return f"setitem({fmt_atom(e.value)}[{fmt_index(e.index)}], {fmt_atom(e.item)})"
     if isinstance(e, Append):
@@ -122,7 +126,8 @@ class Printer:
         if isinstance(s, Assign) and isinstance(s.value, SetItem):
             e = s.value
             assert s.targets == [e.value], "a write assigns the array it writes into"
-            out.append(f"{pad}{fmt_atom(e.value)}[{fmt_index(e.index)}] = {fmt_atom(e.item)}")
+            part = f".{e.index.name}" if isinstance(e.index, Field) else f"[{fmt_index(e.index)}]"
+            out.append(f"{pad}{fmt_atom(e.value)}{part} = {fmt_atom(e.item)}")
         elif isinstance(s, Assign) and isinstance(s.value, Drop):
             assert s.targets == [s.value.value], "a pop assigns the list it pops from"
             out.append(f"{pad}{fmt_atom(s.value.value)}.pop()")
@@ -190,7 +195,10 @@ class Printer:
 
 
 def _index_value(idx):
-    """An index as a value expression (``x[1:, i]`` -> ``(slice(1, None), i)``)."""
+    """An index as a value expression (``x[1:, i]`` -> ``(slice(1, None), i)``; a field's
+    is its name)."""
+    if isinstance(idx, Field):
+        return repr(idx.name)
     if isinstance(idx, Slice):
         parts = [fmt_atom(p) if p is not None else "None" for p in (idx.lower, idx.upper, idx.step)]
         while len(parts) > 1 and parts[-1] == "None" and len(parts) > 2:

@@ -30,7 +30,9 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
 from ..ir.nodes import MethodRef
 from ..backend.runtime import Items, div, index_vjp, minmax_weights, ravel_order
 from ..backend.checks import check_discrete, check_overlap, check_write
-from ..backend.containers import (dict_keys, dict_values_vjp, entries, make_dict, seq_max,
+from ..backend.containers import (attr_tangent, attr_tangent_vjp, dict_keys, dict_values_vjp,
+                                  entries, make_dict, new_object,
+                                  new_object_tangent, new_object_vjp, seq_max,
                                   seq_min, seq_pick, seq_pick_vjp, seq_vjp, sorted_tangent,
                                   sorted_vjp, sum_vjp)
 from ..backend.writes import (copy_arg, copy_item, setitem_grad, writable, writable_items,
@@ -677,6 +679,38 @@ def _(g, ans, keys, values):
 @defjvp(make_dict, entries, nondiff=("keys",))
 def _(g, ans, keys, values):
     return entries(keys, g)
+
+
+# ---------------------------------------------------------------- objects made in the function
+
+@defvjp(new_object, new_object_tangent, nondiff=("cls", "names"))
+def _(g, ans, cls, names, values):
+    return new_object_vjp(g, cls, names)
+
+
+@defjvp(new_object, new_object_tangent, nondiff=("cls", "names"))
+def _(g, ans, cls, names, values):
+    return new_object_tangent(cls, names, g)
+
+
+@defvjp(attr_tangent, nondiff=("obj", "attr"))
+def _(g, ans, t, obj, attr):
+    return attr_tangent_vjp(g, t, obj, attr)
+
+
+@defjvp(attr_tangent, nondiff=("obj", "attr"))
+def _(g, ans, t, obj, attr):
+    return attr_tangent(g, obj, attr)
+
+
+@defvjp(attr_tangent_vjp, nondiff=("t", "obj", "attr"))
+def _(g, ans, g_, t, obj, attr):
+    return attr_tangent(g, obj, attr)
+
+
+@defjvp(attr_tangent_vjp, nondiff=("t", "obj", "attr"))
+def _(g, ans, g_, t, obj, attr):
+    return attr_tangent_vjp(g, t, obj, attr)
 
 
 # ---------------------------------------------------------------- builtins over sequences

@@ -1,0 +1,218 @@
+"""Writes into values, lowered: items of arrays, lists and dicts, attributes of objects
+made in the function, and the list methods that change a list.
+
+Every write is ``Assign([x], SetItem(x, index, item))`` (or ``Append``/``Drop``): to the
+analyses a new value of ``x`` made from the old one, which reverse mode records and puts
+back (ad/reverse.py, backend/writes.py). An attribute write is a write at a ``Field``::
+
+    y[i] += v                  ==>   y_part = y[i]
+                                     y_part_2 = y_part + v
+                                     y[i] = y_part_2
+
+    s = State(x, 2.0 * x)      ==>   t = 2.0 * x
+    s.v = s.v + 1.0                  s = new_object(State, ('x', 'v'), (x, t))
+                                     s_v = s.v
+                                     t_2 = s_v + 1.0
+                                     s.v = t_2
+
+Objects made in the function are NamedTuples and dataclasses built by their generated
+constructors (``new_object`` names the fields), ``types.SimpleNamespace(...)``, and
+instances of plain classes created without arguments.
+"""
+import dataclasses
+import inspect
+import types
+
+import gast
+
+from ..backend import containers, writes
+from ..errors import DiffcError, UnsupportedError
+from ..ir.nodes import (Append, Assign, BinOp, Call, Drop, Field, SeqLit, SetItem, Subscript,
+                        Var, const)
+
+
+def record_fields(cls):
+    """How ``cls(...)`` names its fields when diffc can differentiate constructing it: a
+    ``inspect.Signature`` for NamedTuples and dataclasses with generated constructors,
+    ``"keywords"`` for ``types.SimpleNamespace``; None for anything else."""
+    if not isinstance(cls, type):
+        return None
+    if cls is types.SimpleNamespace:
+        return "keywords"
+    if issubclass(cls, tuple) and hasattr(cls, "_fields"):
+        made = _generated(cls.__new__)
+    elif dataclasses.is_dataclass(cls):
+        made = _generated(cls.__init__) and not hasattr(cls, "__post_init__") and \
+            cls.__new__ is object.__new__
+    else:
+        return None
+    return inspect.signature(cls) if made else None
+
+
+def _generated(fn):
+    code = getattr(fn, "__code__", None)
+    return code is not None and code.co_filename.startswith("<")
+
+
+def _plain_class(cls):
+    """A class whose instances start empty: ``cls()`` runs no code of the user's."""
+    return isinstance(cls, type) and cls.__init__ is object.__init__ and \
+        cls.__new__ is object.__new__
+
+
+class Stores:
+    """Lowering methods of the ``Lowerer`` (lower.py) for writes."""
+
+    # ------------------------------------------------------------ items
+    def write_base(self, target):
+        """The local variable a write ``x[...] = v`` goes into (``x``), or an error."""
+        node = target.value
+        if isinstance(node, gast.Subscript):
+            # x[i][j] = v writes into the item (or view) x[i], which shares x's memory
+            return self.expr(node)
+        if isinstance(node, gast.Attribute):
+            self.error(UnsupportedError, "diffc does not write into the items of an "
+                       "attribute (`o.a[i] = v`)", target, "write into a local copy and set "
+                       "the attribute after it: `a = o.a.copy(); a[i] = v; o.a = a`")
+        if not isinstance(node, gast.Name):
+            self.check_target(node)
+        if node.id not in self.locals:
+            self.error(UnsupportedError, f"diffc does not write into `{node.id}`, which is not "
+                       "a local variable or a parameter (a write would change module state)",
+                       target, f"copy it first: `{node.id}_copy = {node.id}.copy()`")
+        return Var(node.id)
+
+    def store_item(self, target, item):
+        """``x[index] = item``: Python evaluates the value, then x, then the index."""
+        base = self.write_base(target)
+        self.emit(Assign([base], SetItem(base, self.index(target.slice), item)))
+
+    def update_item(self, target, op, value):
+        """``x[i] op= v`` is ``x[i] = x[i] op v``, as NumPy does it (repeated indices:
+        the last write)."""
+        base = self.write_base(target)
+        index = self.index(target.slice)
+        old = self.assign(Subscript(base, index), None, f"{base.name}_part")
+        new = self.assign(BinOp(op, old, self.expr(value)), None, f"{base.name}_part")
+        self.emit(Assign([base], SetItem(base, index, new)))
+
+    # ------------------------------------------------------------ attributes
+    def attr_base(self, target):
+        """The object ``o`` of a write ``o.name = v``: a parameter (the derivative writes
+        into a copy) or a local variable that only ever holds objects the function
+        makes."""
+        node = target.value
+        if not (isinstance(node, gast.Name) and node.id in self.locals):
+            self.error(UnsupportedError, "diffc writes attributes only of objects the "
+                       "function makes or takes as arguments", target,
+                       "build a new object instead (dataclasses.replace, NamedTuple._replace)"
+                       if isinstance(node, gast.Name) else "use a local variable")
+        for value in self.assigned_values(node.id):
+            if not self.makes_object(value):
+                self.error(UnsupportedError, f"diffc writes attributes only of objects the "
+                           f"function makes or takes as arguments; `{node.id}` may hold "
+                           f"another one here", value,
+                           f"make a new object for `{node.id}` (a dataclass or "
+                           "types.SimpleNamespace), or write into the one it was made as")
+        return Var(node.id)
+
+    def assigned_values(self, name):
+        """The expressions assigned to local ``name`` (None for targets that unpack)."""
+        out = []
+        for n in gast.walk(self.parsed.node):
+            if isinstance(n, (gast.Assign, gast.AnnAssign)):
+                targets = n.targets if isinstance(n, gast.Assign) else [n.target]
+                for t in targets:
+                    if isinstance(t, gast.Name) and t.id == name:
+                        out.append(n.value)
+                    elif any(isinstance(m, gast.Name) and m.id == name and
+                             isinstance(m.ctx, gast.Store) for m in gast.walk(t)):
+                        out.append(t)
+            elif isinstance(n, (gast.For, gast.comprehension, gast.NamedExpr, gast.AugAssign)):
+                t = n.target
+                if any(isinstance(m, gast.Name) and m.id == name and
+                       isinstance(m.ctx, gast.Store) for m in gast.walk(t)):
+                    out.append(t)
+        return out
+
+    def makes_object(self, value):
+        """Is ``value`` a call that makes a new object (of a class, or new_object and
+        copy_arg in generated code)?"""
+        if not isinstance(value, gast.Call) or not isinstance(value.func, (gast.Name,
+                                                                          gast.Attribute)):
+            return False
+        parts = self.dotted(value.func)
+        if parts is None:
+            return False
+        obj = self.resolver.lookup(parts[0])
+        for p in parts[1:]:
+            obj = getattr(obj, p, None)
+        return obj in (containers.new_object, writes.copy_arg) or \
+            record_fields(obj) is not None or _plain_class(obj)
+
+    def store_attr(self, target, item):
+        """``o.name = item``: a write into the object at the field ``name``."""
+        base = self.attr_base(target)
+        self.emit(Assign([base], SetItem(base, Field(target.attr), item)))
+
+    def update_attr(self, target, op, value):
+        """``o.name op= v`` is ``o.name = o.name op v``."""
+        base = self.attr_base(target)
+        old = self.expr(gast.Attribute(value=target.value, attr=target.attr, ctx=gast.Load()))
+        new = self.assign(BinOp(op, old, self.expr(value)), None, f"{base.name}_{target.attr}")
+        self.emit(Assign([base], SetItem(base, Field(target.attr), new)))
+
+    def construct(self, callee, node):
+        """``cls(a, name=b)`` for a NamedTuple, dataclass or SimpleNamespace class:
+        ``new_object(cls, ('first', 'name'), (a, b))``, the arguments evaluated in order.
+        Other classes are called as they are (refused where a derivative flows into them
+        at run time by the rule lookup)."""
+        how = record_fields(callee.value)
+        if how is None:
+            return None
+        args = [self.arg(a) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
+        if how == "keywords":
+            if args:
+                self.error(DiffcError, f"{callee.src}() takes keyword arguments only", node)
+            bound = kwargs
+        else:
+            try:
+                bound = how.bind(*args, **kwargs).arguments
+            except TypeError as e:
+                self.error(DiffcError, f"{callee.src}(...) cannot be called so: {e}", node)
+        names = SeqLit("tuple", [const(k) for k in bound])
+        fn = containers.new_object
+        return Call(fn, self.ns.bind(fn.__name__, fn),
+                    [callee, names, SeqLit("tuple", list(bound.values()))])
+
+    # ------------------------------------------------------------ list methods
+    def is_pop(self, c):
+        """``ls.pop()`` (no argument) on a local variable."""
+        return isinstance(c, gast.Call) and isinstance(c.func, gast.Attribute) and \
+            c.func.attr == "pop" and isinstance(c.func.value, gast.Name) and \
+            c.func.value.id in self.locals and not c.args and not c.keywords
+
+    def pop_last(self, c, target):
+        """``v = ls.pop()``: ``v = ls[-1]``, then the list loses its last item."""
+        ls = Var(c.func.value.id)
+        item = self.assign(Subscript(ls, const(-1)), target, f"{ls.name}_last")
+        self.emit(Assign([ls], Drop(ls)))
+        return item
+
+    def list_method(self, c):
+        """``ls.append(v)`` and ``ls.extend(xs)`` on a local list, as statements: writes
+        diffc differentiates. False if ``c`` is not one."""
+        if not (isinstance(c, gast.Call) and isinstance(c.func, gast.Attribute) and
+                c.func.attr in ("append", "extend") and isinstance(c.func.value, gast.Name)
+                and c.func.value.id in self.locals and len(c.args) == 1 and not c.keywords
+                and not isinstance(c.args[0], gast.Starred)):
+            return False
+        ls = Var(c.func.value.id)
+        if c.func.attr == "extend":
+            # ls.extend(xs): for v in xs: ls.append(v)  (xs evaluated once, first)
+            self.extend(ls, c)
+        else:
+            item = self.expr(c.args[0])
+            self.emit(Assign([ls], Append(ls, item)))
+        return True
