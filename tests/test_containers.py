@@ -109,3 +109,26 @@ def test_classic_char_rnn_written_with_dicts():
             rng.normal(0, 0.5, (VOCAB, HIDDEN)), rng.normal(0, 0.1, (HIDDEN, 1)),
             rng.normal(0, 0.1, (VOCAB, 1))]
     check_value_and_grad(char_rnn_loss, args, wrt=(2, 3, 4, 5, 6, 7))
+
+
+def dict_alias_written(x):
+    d = {"a": x}
+    d2 = d
+    d["a"] = 3.0 * x
+    return np.sum(d2["a"])
+
+
+def dict_in_a_list_written(x):
+    d = {"a": x}
+    held = [d]
+    d["a"] = 3.0 * x
+    return np.sum(held[0]["a"])
+
+
+@pytest.mark.parametrize("f", [dict_alias_written, dict_in_a_list_written])
+def test_writes_into_a_dict_shared_with_a_later_read_are_refused(f):
+    # was a silently wrong gradient (1.0 instead of 3.0 per item): the write into d was
+    # not checked for other variables holding the same dict
+    for run in (lambda: diffc.grad(f)(X4.copy()), lambda: diffc.jvp(f)(X4.copy(), np.ones(4))):
+        with pytest.raises(diffc.DiffcError, match="changes `(d2|held)` too"):
+            run()
