@@ -132,3 +132,112 @@ def test_writes_into_a_dict_shared_with_a_later_read_are_refused(f):
     for run in (lambda: diffc.grad(f)(X4.copy()), lambda: diffc.jvp(f)(X4.copy(), np.ones(4))):
         with pytest.raises(diffc.DiffcError, match="changes `(d2|held)` too"):
             run()
+
+
+# ------------------------------------------------------------------ joining lists, dict methods
+
+def lists_joined_and_repeated(x):
+    a = [x[0]]
+    a += [x[1] * x[2]]                    # extends the list in place
+    a = a + [np.sin(x[3])] * 2
+    t = (x[0],) * 2 + (x[1] ** 2,)
+    b = 2 * [x[2]]
+    return a[1] * a[3] + t[2] * t[0] + sum(b) * a[0] + len(a)
+
+
+def list_turned_into_an_array(x):
+    h = [x[0], x[1] * x[2]]
+    h = np.array(h)                       # the same name, now an array: `+` adds
+    return np.sum((h + x[3]) ** 2)
+
+
+def dict_methods_as_values(x):
+    d = {"a": x[0] * 2.0, "b": np.sin(x[1]), "c": x[2:] * x[0]}
+    total = d.get("a", 0.0) * d.get("z", x[3]) + np.sum(d.get("c"))
+    for k in d:                           # a local dict: its keys
+        total = total + np.sum(d[k]) * len(k)
+    vals = list(d.values())
+    return total + np.sum(vals[2]) * vals[1] + len(d.keys())
+
+
+JOINED = [lists_joined_and_repeated, list_turned_into_an_array, dict_methods_as_values]
+
+
+@pytest.mark.parametrize("f", JOINED, ids=[f.__name__ for f in JOINED])
+def test_joined_lists_and_dict_methods_all_modes(f):
+    test_all_modes(f)
+
+
+def over_a_dict_argument(p, x):
+    total = 0.0
+    for name in p:                        # a dict parameter: its keys
+        total = total + np.sum(p[name] * x) * len(name)
+    return total
+
+
+def over_a_list_argument(ws, x):
+    total = 0.0
+    for w in ws:                          # a list parameter: its items
+        total = total + np.sum(np.tanh(w * x))
+    return total
+
+
+def test_loops_over_dict_and_list_arguments():
+    p = {"w": np.array([0.5, -1.0, 2.0, 0.1]), "bias": np.array([0.3])}
+    g = diffc.grad(over_a_dict_argument)(p, X4.copy())
+    assert set(g) == {"w", "bias"}
+    for k in p:
+        ref = numeric_grad(lambda v: over_a_dict_argument({**p, k: v}, X4.copy()), [p[k].copy()])
+        np.testing.assert_allclose(g[k], ref, rtol=1e-6)
+    gx = diffc.grad(over_a_dict_argument, wrt=1)(p, X4.copy())
+    np.testing.assert_allclose(gx, numeric_grad(lambda x: over_a_dict_argument(p, x),
+                                                [X4.copy()]), rtol=1e-6)
+    _, t = diffc.jvp(over_a_dict_argument, wrt=1)(p, X4.copy(), np.ones(4))
+    assert t == pytest.approx(np.sum(gx), rel=1e-9)
+    ws = [np.array([0.5, -1.0, 2.0, 0.1]), np.array([1.5, 0.2, -0.3, 0.7])]
+    gw = diffc.grad(over_a_list_argument)(ws, X4.copy())
+    for i in range(2):
+        ref = numeric_grad(lambda v: over_a_list_argument(
+            [v if j == i else ws[j] for j in range(2)], X4.copy()), [ws[i].copy()])
+        np.testing.assert_allclose(gw[i], ref, rtol=1e-6)
+    h = diffc.hessian(over_a_dict_argument, wrt=1)(p, X4.copy())
+    grad_x = diffc.grad(over_a_dict_argument, wrt=1)
+    ref = np.array([numeric_grad(lambda y: grad_x(p, y)[j], [X4.copy()]) for j in range(4)])
+    np.testing.assert_allclose(h, ref, rtol=1e-5, atol=1e-6)
+
+
+def joins_a_list_and_an_array(x):
+    h = [x[0]]
+    h = h + x[1:]                          # list + array: NumPy adds, diffc refuses
+    return np.sum(h)
+
+
+def test_joining_a_list_and_an_array_is_refused():
+    with pytest.raises(diffc.DiffcError, match="joining lists or tuples, but it adds a list "
+                                               "and a ndarray"):
+        diffc.grad(joins_a_list_and_an_array)(X4.copy())
+
+
+def list_edited_in_the_middle(x):
+    ls = [x[0], x[1] * 2.0, np.sin(x[2]), x[3] ** 2]
+    first = ls.pop(0)
+    ls.insert(1, first * x[3])
+    ls.insert(-1, x[1])
+    ls.insert(10, x[2] * x[0])             # past the end: appended, as Python does
+    mid = ls.pop(-2)
+    ls.remove(ls[0])
+    return sum(v * (i + 1.0) for i, v in enumerate(ls)) * mid + len(ls)
+
+
+def test_list_pop_insert_remove_all_modes():
+    test_all_modes(list_edited_in_the_middle)
+
+
+def pops_out_of_range(x):
+    ls = [x[0]]
+    return ls.pop(3)
+
+
+def test_list_pop_out_of_range_raises_pythons_error():
+    with pytest.raises(IndexError, match="pop index out of range"):
+        diffc.grad(pops_out_of_range)(X4.copy())

@@ -71,7 +71,8 @@ def bind_rule(e, fn, args, kwargs, loc, table, register):
         raise UnsupportedError(f"{_describe(e)} is a derivative built by diffc; call it outside "
                                "the function, or ask diffc for the higher derivative directly "
                                "(diffc.hvp, diffc.hessian, grad of grad)", loc)
-    if rule is None and isinstance(fn, type):
+    if rule is None and isinstance(fn, type) and \
+            fn.__module__.split(".")[0] not in ("builtins", "numpy"):
         raise NoRuleError(
             f"diffc cannot differentiate constructing a `{fn.__name__}` from values that "
             "depend on the inputs: its constructor is not one diffc knows", loc,

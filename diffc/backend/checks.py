@@ -357,6 +357,35 @@ def _shares(z, o, depth):
     return False
 
 
+def _kind(v):
+    return "list" if isinstance(v, list) else "tuple" if isinstance(v, tuple) else None
+
+
+def check_concat(a, b, where):
+    """``a + b`` where diffc took the operands for lists or tuples: refuse anything else
+    (Python would add arrays or numbers, or raise)."""
+    if _kind(a) is None or _kind(a) != _kind(b):
+        raise DiffcError(f"{where}: diffc took this `+` for joining lists or tuples, but it "
+                         f"adds a {type(a).__name__} and a {type(b).__name__}",
+                         hint="give the list and the other value different names")
+
+
+def check_extend(ls, where):
+    """``ls += xs`` where diffc took ls for a list (extended in place)."""
+    if not isinstance(ls, list):
+        raise DiffcError(f"{where}: diffc took this `+=` for extending a list, but it "
+                         f"updates a {type(ls).__name__}",
+                         hint="give the list and the other value different names")
+
+
+def check_repeat(seq, n, where):
+    """``seq * n`` where diffc took seq for a list or tuple and n for a count."""
+    if _kind(seq) is None or not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise DiffcError(f"{where}: diffc took this `*` for repeating a list or tuple, but it "
+                         f"multiplies a {type(seq).__name__} and a {type(n).__name__}",
+                         hint="give the list and the other value different names")
+
+
 def check_sequence(seq, where):
     """``for v in seq`` becomes an index loop: refuse iterables that are not sequences."""
     if isinstance(seq, (list, tuple, range, str)) or (isinstance(seq, np.ndarray) and seq.ndim):

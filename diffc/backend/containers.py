@@ -5,12 +5,15 @@ loops over them, the builtins over sequences (``sum``, ``max``/``min``, ``sorted
 Their adjoints and tangents are ``Items`` (one per list item) and ``Entries`` (one
 per dict key or field), defined in runtime.py with the rest of the arithmetic.
 """
+import operator
+
 import numpy as np
 
 from ..errors import DiffcError
 from .runtime import Entries, Items, _PYSCALAR, _fields, _zero, unbroadcast
 
-__all__ = ["make_dict", "entries", "dict_keys", "dict_values_vjp", "sum_vjp", "seq_max",
+__all__ = ["make_dict", "like_sequence", "loop_items", "loop_items_vjp", "loop_items_tangent",
+           "list_position", "list_index", "dict_has", "dict_values", "dict_values_tangent", "dict_values_adjoint", "entries", "dict_keys", "dict_values_vjp", "sum_vjp", "seq_max",
            "seq_min", "seq_pick_vjp", "seq_pick", "seq_vjp", "sorted_vjp", "sorted_tangent",
            "attr_adjoint", "attr_tangent", "attr_tangent_vjp", "new_object", "new_object_vjp",
            "new_object_tangent"]
@@ -19,6 +22,12 @@ __all__ = ["make_dict", "entries", "dict_keys", "dict_values_vjp", "sum_vjp", "s
 def make_dict(keys, values):
     """A dict display ``{k: v, ...}`` (keys and values as tuples)."""
     return dict(zip(keys, values))
+
+
+def like_sequence(items, like):
+    """The list ``items`` as the kind of sequence ``like`` is (a tuple joined with a tuple
+    is a tuple)."""
+    return tuple(items) if isinstance(like, tuple) else items
 
 
 def _first(xs, ans):
@@ -164,6 +173,79 @@ def dict_keys(d):
         raise DiffcError(f"diffc loops over `.items()`, `.values()` and `.keys()` of dicts; "
                          f"this is a {type(d).__name__}")
     return list(d)
+
+
+def loop_items(xs, where):
+    """What ``for v in xs`` goes over when xs is a parameter: xs itself if it is a
+    sequence, the keys of a dict, in order."""
+    if isinstance(xs, dict):
+        return list(xs)
+    from .checks import check_sequence
+    check_sequence(xs, where)
+    return xs
+
+
+def loop_items_vjp(t, xs):
+    """Adjoint of ``loop_items(xs, ...)``: t for a sequence; none for a dict's keys."""
+    return 0.0 if isinstance(xs, dict) else t
+
+
+def loop_items_tangent(t, xs):
+    """Tangent of ``loop_items(xs, ...)``: t for a sequence; zeros for a dict's keys."""
+    return Items(0.0 for _ in xs) if isinstance(xs, dict) else t
+
+
+def list_position(ls, i, op):
+    """The position ``ls.pop(i)`` or ``ls.insert(i, v)`` changes, as Python picks it
+    (IndexError as Python's for a pop out of range)."""
+    if type(ls) is not list:
+        raise DiffcError(f"diffc differentiates `.{op}()` on lists; this is a "
+                         f"{type(ls).__name__}")
+    n = len(ls)
+    i = operator.index(i)
+    if op == "insert":
+        return min(max(i + n, 0), n) if i < 0 else min(i, n)
+    if not -n <= i < n:
+        raise IndexError("pop index out of range" if n else "pop from empty list")
+    return i % n
+
+
+def list_index(ls, v):
+    """The position ``ls.remove(v)`` removes (ValueError as Python's if v is absent)."""
+    if type(ls) is not list:
+        raise DiffcError(f"diffc differentiates `.remove()` on lists; this is a "
+                         f"{type(ls).__name__}")
+    return ls.index(v)
+
+
+def dict_has(d, key):
+    """``key in d`` for ``d.get(key, default)`` (d must be a dict)."""
+    if not isinstance(d, dict):
+        raise DiffcError(f"diffc differentiates `.get()` of dicts; this is a "
+                         f"{type(d).__name__}")
+    return key in d
+
+
+def dict_values(d):
+    """``d.values()``, as a list."""
+    if not isinstance(d, dict):
+        raise DiffcError(f"diffc differentiates `.values()` of dicts; this is a "
+                         f"{type(d).__name__}")
+    return list(d.values())
+
+
+def dict_values_tangent(t, d):
+    """Tangent of ``dict_values(d)`` from the dict's tangent (zero for keys it lacks)."""
+    if isinstance(t, dict):
+        return Items(t.get(k, 0.0) for k in d)
+    return Items(0.0 for _ in d)
+
+
+def dict_values_adjoint(t, d):
+    """Adjoint of ``dict_values(d)``: one entry per key, from the items' adjoints t."""
+    if isinstance(t, (list, tuple)) or isinstance(t, np.ndarray) and t.ndim:
+        return Entries(zip(d, t))
+    return 0.0
 
 
 def dict_values_vjp(g, keys):

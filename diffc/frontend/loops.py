@@ -14,7 +14,9 @@ which reverse mode can replay backwards. Loops over sequences, ``enumerate``,
 
 Iterating over something that is not a sequence (a dict, a set, a generator)
 would index it wrongly, so such loops start with ``check_sequence(xs, ...)``,
-which raises a DiffcError for anything but lists, tuples, arrays and ranges.
+which raises a DiffcError for anything but lists, tuples, arrays and ranges. A loop
+over a local dict goes over its keys (``dict_keys(d)``); over a parameter, over
+``loop_items(p, ...)``: the parameter if it is a sequence, the keys if a dict.
 """
 import builtins
 
@@ -27,6 +29,11 @@ from .templates import assigned_names, quote, quote_expr
 CHECK_SEQUENCE = "__diffc_check_sequence__"
 # the keys of a dict, in order (a loop over d.items() / d.values() / d.keys())
 DICT_KEYS = "__diffc_dict_keys__"
+# a parameter looped over: itself if a sequence, the keys of a dict (checked)
+LOOP_ITEMS = "__diffc_loop_items__"
+# the position ls.pop(i) / ls.insert(i, v) / ls.remove(v) changes (stores.py)
+LIST_POSITION = "__diffc_list_position__"
+LIST_INDEX = "__diffc_list_index__"
 
 
 class ForToRange(gast.NodeTransformer):
@@ -112,13 +119,47 @@ class ForToRange(gast.NodeTransformer):
                     "items": lambda k: gast.Tuple(elts=[key(k), quote_expr(
                         "d[key]", at, d=d, key=key(k))], ctx=gast.Load())}[it.func.attr]
             return quote_expr(f"len({keys})", at), item
+        if isinstance(it, gast.Name) and it.id in self._dicts():
+            # for k in d, on a local dict: its keys, in order
+            keys = self.names.fresh("keys")
+            setup.extend(quote(f"{keys} = {DICT_KEYS}(d)", at, d=it))
+            return quote_expr(f"len({keys})", at), \
+                lambda k: quote_expr(f"{keys}[k]", at, k=k)
+        loc = self.parsed.loc(at)
+        where = f"{loc.filename}:{loc.lineno}"
+        if isinstance(it, gast.Name) and it.id in self._params():
+            # a parameter: a sequence, or a dict whose keys the loop goes over
+            seq = self.names.fresh("seq")
+            setup.extend(quote(f"{seq} = {LOOP_ITEMS}(s, {where!r})", at, s=it))
+            seq = gast.Name(id=seq, ctx=gast.Load(), annotation=None, type_comment=None)
+            return (quote_expr("len(s)", at, s=seq),
+                    lambda k: quote_expr("s[k]", at, s=seq, k=k))
         seq = self._hold(it, "seq", setup, body_assigned, at)
         if not self._builtin(it, "range"):
-            loc = self.parsed.loc(at)
-            where = f"{loc.filename}:{loc.lineno}"
             setup.extend(quote(f"{CHECK_SEQUENCE}(s, {where!r})", at, s=seq))
         return (quote_expr("len(s)", at, s=seq),
                 lambda k: quote_expr("s[k]", at, s=seq, k=k))
+
+    def _params(self):
+        a = self.parsed.node.args
+        return {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
+
+    def _dicts(self):
+        """Local names only ever assigned dict displays or comprehensions."""
+        values = {}
+        for n in gast.walk(self.parsed.node):
+            if isinstance(n, gast.Assign):
+                for t in n.targets:
+                    for m in gast.walk(t):
+                        if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store):
+                            values.setdefault(m.id, []).append(n.value if m is t else None)
+            elif isinstance(n, (gast.AugAssign, gast.For, gast.comprehension, gast.NamedExpr,
+                                gast.AnnAssign)):
+                for m in gast.walk(n.target):
+                    if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store):
+                        values.setdefault(m.id, []).append(None)
+        return {k for k, vs in values.items() if k not in self._params() and
+                all(isinstance(v, (gast.Dict, gast.DictComp)) for v in vs)}
 
     def _hold(self, expr, hint, setup, body_assigned, at):
         """A name holding ``expr``'s value for the whole loop."""

@@ -24,7 +24,7 @@ from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStm
                         If, MethodRef, Raise, Return, SeqLit, Slice, Subscript, UnaryOp, Var,
                         While, const)
 from ..backend import checks, containers
-from .loops import CHECK_SEQUENCE, DICT_KEYS
+from .loops import CHECK_SEQUENCE, DICT_KEYS, LIST_INDEX, LIST_POSITION, LOOP_ITEMS
 from ..backend.guards import MISSING, is_data
 from .scoped import ScopedConstructs
 from .stores import Stores
@@ -47,6 +47,8 @@ ARRAY_METHODS = {name: name for name in (
     "std", "argmax", "argmin", "any", "all", "nonzero", "reshape", "transpose", "trace",
     "diagonal", "round", "repeat", "swapaxes")}
 ARRAY_METHODS["flatten"] = "ravel"
+# dict methods read as values (outside loops, which go over the keys themselves)
+DICT_METHODS = {"values": containers.dict_values, "keys": containers.dict_keys, "items": None}
 VARARG_METHODS = {"reshape", "transpose"}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
 ARRAY_ATTRS = {"T": "transpose", "real": "real", "imag": "imag"}
 
@@ -77,18 +79,49 @@ UNSUPPORTED_EXPRS = {
 }
 
 
-RUNTIME_NAMES = {CHECK_SEQUENCE: checks.check_sequence, DICT_KEYS: containers.dict_keys}
+RUNTIME_NAMES = {CHECK_SEQUENCE: checks.check_sequence, DICT_KEYS: containers.dict_keys,
+                 LOOP_ITEMS: containers.loop_items, LIST_POSITION: containers.list_position,
+                 LIST_INDEX: containers.list_index}
 
 
 def _sequence_names(fdef):
-    """Local names assigned a list or tuple display, or list(...)/tuple(...)."""
-    out = set()
+    """Local names that always hold a list or tuple: every value assigned to them is a
+    display, a comprehension, list(...)/tuple(...)/sorted(...), a concatenation or
+    repetition of such, or another such name (``h = np.array(h)`` makes ``h`` not one)."""
+    values = {}
     for n in gast.walk(fdef):
-        if isinstance(n, gast.Assign) and isinstance(n.value, (gast.List, gast.Tuple)) or \
-                isinstance(n, gast.Assign) and isinstance(n.value, gast.Call) and \
-                isinstance(n.value.func, gast.Name) and n.value.func.id in ("list", "tuple"):
-            out |= {t.id for t in n.targets if isinstance(t, gast.Name)}
-    return out
+        if isinstance(n, gast.Assign):
+            for t in n.targets:
+                for m in gast.walk(t):
+                    if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store):
+                        values.setdefault(m.id, []).append(n.value if m is t else None)
+        elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+            # ls += xs keeps a list a list, whatever xs is
+            values.setdefault(n.target.id, []).append(
+                gast.List(elts=[], ctx=gast.Load()) if isinstance(n.op, gast.Add) else None)
+        elif isinstance(n, (gast.For, gast.comprehension, gast.NamedExpr, gast.AnnAssign)):
+            for m in gast.walk(n.target):
+                if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store):
+                    values.setdefault(m.id, []).append(
+                        n.value if isinstance(n, gast.AnnAssign) and m is n.target else None)
+    a = fdef.args
+    for p in a.posonlyargs + a.args + a.kwonlyargs:
+        values.setdefault(p.id, []).append(None)
+    out = set(values)
+
+    def is_seq(v):
+        return isinstance(v, (gast.List, gast.Tuple, gast.ListComp)) or \
+            isinstance(v, gast.Name) and v.id in out or \
+            isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and \
+            v.func.id in ("list", "tuple", "sorted") or \
+            isinstance(v, gast.BinOp) and isinstance(v.op, (gast.Add, gast.Mult)) and \
+            (is_seq(v.left) or is_seq(v.right))
+
+    while True:     # the largest set whose names are only given sequences
+        keep = {k for k in out if all(v is not None and is_seq(v) for v in values[k])}
+        if keep == out:
+            return out
+        out = keep
 
 
 def _is_user_function(obj):
@@ -167,6 +200,9 @@ class Lowerer(ScopedConstructs, Stores):
         if self.is_pop(c):
             self.pop_last(c, None)
             return
+        if self.is_list_edit(c):
+            self.list_edit(c, None)
+            return
         if self.list_method(c):
             return
         if isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name) and \
@@ -208,7 +244,10 @@ class Lowerer(ScopedConstructs, Stores):
             return
         if not isinstance(s.target, gast.Name):
             self.check_target(s.target)
-        self.check_concatenation(s, s.target, s.value)
+        if isinstance(s.op, gast.Add) and s.target.id in self.sequences:
+            # ls += xs extends the list in place (a tuple: makes a new one)
+            self.extend_in_place(s)
+            return
         op = BINOPS.get(type(s.op))
         right = self.expr(s.value)
         left = self.expr(gast.Name(id=s.target.id, ctx=gast.Load(), annotation=None,
@@ -454,18 +493,14 @@ class Lowerer(ScopedConstructs, Stores):
             return node.attr
         return None
 
-    def check_concatenation(self, node, left, right):
-        """``a + b`` on lists or tuples concatenates; diffc cannot differentiate that yet."""
-        if isinstance(node.op, (gast.Add, gast.Mult)) and any(
-                isinstance(o, (gast.List, gast.Tuple)) or
-                (isinstance(o, gast.Name) and o.id in self.sequences) for o in (left, right)):
-            what = "concatenating" if isinstance(node.op, gast.Add) else "repeating"
-            self.error(UnsupportedError, f"diffc does not support {what} lists or tuples yet",
-                       node, "build the list once with a display `[a, b, c]`, or use "
-                       "np.concatenate / np.stack on arrays")
+    def is_sequence(self, node):
+        return isinstance(node, (gast.List, gast.Tuple, gast.ListComp)) or \
+            (isinstance(node, gast.Name) and node.id in self.sequences)
 
     def expr_BinOp(self, node, target):
-        self.check_concatenation(node, node.left, node.right)
+        if isinstance(node.op, (gast.Add, gast.Mult)) and \
+                (self.is_sequence(node.left) or self.is_sequence(node.right)):
+            return self.concatenate(node, target)
         op = BINOPS[type(node.op)]
         left, right = self.expr(node.left), self.expr(node.right)
         hl, hr = self.hint(node.left), self.hint(node.right)
@@ -580,8 +615,18 @@ class Lowerer(ScopedConstructs, Stores):
     def expr_Call(self, node, target):
         if self.is_pop(node):
             return self.pop_last(node, target)
+        if self.is_list_edit(node):
+            if node.func.attr != "pop":
+                self.list_edit(node, None)
+                return self.assign(AtomExpr(const(None)), target, "none")
+            return self.list_edit(node, target or Var(self.names.fresh(
+                f"{node.func.value.id}_item")))
         if isinstance(node.func, gast.Name) and node.func.id in self.local_fns:
             return self.inline_call(node, target)
+        if isinstance(node.func, gast.Attribute) and node.func.attr == "get" and \
+                self.dotted(node.func) is None and 1 <= len(node.args) <= 2 and \
+                not node.keywords and not any(isinstance(a, gast.Starred) for a in node.args):
+            return self.dict_get(node, target)
         if self.is_builtin(node.func, "map") and len(node.args) >= 2 and not node.keywords:
             return self.expr_map(node, target)
         call = self.call_expr(node)
@@ -654,6 +699,12 @@ class Lowerer(ScopedConstructs, Stores):
     def method_call(self, receiver, name, node):
         args = [self.arg(a) for a in node.args]
         kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
+        if name in DICT_METHODS and not args and not kwargs:
+            fn = DICT_METHODS[name]
+            if fn is None:
+                self.error(UnsupportedError, "diffc reads `.items()` in `for` loops and "
+                           "comprehensions only", node, "write `for k, v in d.items(): ...`")
+            return Call(fn, self.ns.bind(fn.__name__, fn), [receiver])
         np_name = ARRAY_METHODS.get(name)
         if np_name is None:
             return Call(MethodRef(name), None, [receiver] + args, kwargs)

@@ -25,10 +25,12 @@ import types
 
 import gast
 
-from ..backend import containers, writes
+from ..backend import checks, containers, writes
 from ..errors import DiffcError, UnsupportedError
-from ..ir.nodes import (Append, Assign, BinOp, Call, Drop, Field, SeqLit, SetItem, Subscript,
-                        Var, const)
+from ..ir.nodes import (Append, Assign, AtomExpr, BinOp, Call, Drop, ExprStmt, Field, If,
+                        SeqLit, SetItem, Subscript, Var, const)
+from .loops import LIST_INDEX, LIST_POSITION
+from .templates import quote, quote_expr
 
 
 def record_fields(cls):
@@ -186,6 +188,108 @@ class Stores:
         return Call(fn, self.ns.bind(fn.__name__, fn),
                     [callee, names, SeqLit("tuple", list(bound.values()))])
 
+    # ------------------------------------------------------------ sequences
+    def concatenate(self, node, target):
+        """``a + b`` and ``a * n`` on lists or tuples: a new list the items are appended
+        to, after a run-time check that the operands are sequences of one kind (a name
+        that holds a list in one place may hold an array in another)::
+
+            ys = xs + [v]        ==>   items = [v]
+                                       check_concat(xs, items, 'f.py:3')
+                                       ys_2 = []
+                                       for item in xs:
+                                           ys_2.append(item)
+                                       for item in items:
+                                           ys_2.append(item)
+                                       ys = like_sequence(ys_2, xs)
+        """
+        left, right = self.expr(node.left), self.expr(node.right)
+        where = self.loc.position() if self.loc else "?"
+        out = Var(self.names.fresh(getattr(target, "name", None) or "items"))
+        self.locals.add(out.name)
+        if isinstance(node.op, gast.Add):
+            self.emit(ExprStmt(self.runtime_call(checks.check_concat,
+                                                 [left, right, const(where)])))
+            self.emit(Assign([out], SeqLit("list", [])))
+            for part in (left, right):
+                self.append_all(out, part, node)
+            like = left
+        else:
+            seq, count = (left, right) if self.is_sequence(node.left) else (right, left)
+            self.emit(ExprStmt(self.runtime_call(checks.check_repeat,
+                                                 [seq, count, const(where)])))
+            self.emit(Assign([out], SeqLit("list", [])))
+            count = count if isinstance(count, Var) else self.assign(AtomExpr(count), None, "n")
+            seq = seq if isinstance(seq, Var) else self.assign(AtomExpr(seq), None, "items")
+            self.locals |= {count.name, seq.name}
+            loop = gast.For(target=gast.Name(id=self.names.fresh("repeat"), ctx=gast.Store(),
+                                             annotation=None, type_comment=None),
+                            iter=quote_expr("range(n)", node, n=count.name), body=[],
+                            orelse=[], type_comment=None)
+            loop.body = self.append_loop(out, seq, node)
+            self.lower_loop(loop, node)
+            like = seq
+        return self.assign(self.runtime_call(containers.like_sequence, [out, like]), target,
+                           out.name)
+
+    def extend_in_place(self, s):
+        """``ls += xs`` on a list extends it in place; on a tuple (a name assigned a tuple
+        display or ``tuple(...)``) it is ``ls = ls + xs``."""
+        name = s.target.id
+        if any(isinstance(v, gast.Tuple) or isinstance(v, gast.Call) and
+               isinstance(v.func, gast.Name) and v.func.id == "tuple"
+               for v in self.assigned_values(name)):
+            load = gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+            self.expr(gast.copy_location(gast.BinOp(left=load, op=gast.Add(), right=s.value),
+                                         s), Var(name))
+            return
+        ls = Var(name)
+        items = self.expr(s.value)
+        where = self.loc.position() if self.loc else "?"
+        self.emit(ExprStmt(self.runtime_call(checks.check_extend, [ls, const(where)])))
+        self.append_all(ls, items, s)
+
+    def append_all(self, ls, items, at):
+        """``for item in items: ls.append(item)``, lowered here."""
+        if not isinstance(items, Var):
+            items = self.assign(AtomExpr(items), None, "items")
+        self.locals.add(items.name)
+        loop = self.append_loop(ls, items, at)[0]
+        self.lower_loop(loop, at)
+
+    def append_loop(self, ls, items, at):
+        item = self.names.fresh("item")
+        self.locals.add(item)
+        loop = gast.For(target=gast.Name(id=item, ctx=gast.Store(), annotation=None,
+                                         type_comment=None),
+                        iter=quote_expr("s", at, s=items.name),
+                        body=quote(f"{ls.name}.append({item})", at), orelse=[],
+                        type_comment=None)
+        return [loop]
+
+    def dict_get(self, node, target):
+        """``d.get(k, default)``: ``d[k]`` if the dict has the key, else the default
+        (evaluated first, as Python does)::
+
+            v = d.get(k, 0.0)     ==>   has_k = dict_has(d, k)
+                                        if has_k:
+                                            v = d[k]
+                                        else:
+                                            v = 0.0
+        """
+        d = self.expr(node.func.value)
+        key = self.expr(node.args[0])
+        default = self.expr(node.args[1]) if len(node.args) == 2 else const(None)
+        has = self.assign(self.runtime_call(containers.dict_has, [d, key]), None,
+                          f"has_{key.name}" if isinstance(key, Var) else "has_key")
+        result = target or Var(self.names.fresh("entry"))
+        self.emit(If(has, [Assign([result], Subscript(d, key))],
+                     [Assign([result], AtomExpr(default))]))
+        return result
+
+    def runtime_call(self, fn, args):
+        return Call(fn, self.ns.bind(fn.__name__, fn), args)
+
     # ------------------------------------------------------------ list methods
     def is_pop(self, c):
         """``ls.pop()`` (no argument) on a local variable."""
@@ -199,6 +303,58 @@ class Stores:
         item = self.assign(Subscript(ls, const(-1)), target, f"{ls.name}_last")
         self.emit(Assign([ls], Drop(ls)))
         return item
+
+    def list_edit(self, c, target):
+        """``ls.pop(i)``, ``ls.insert(i, v)`` and ``ls.remove(v)`` on a local list: the
+        items after the position are popped into a temporary list and appended back
+        around the change -- the appends and pops diffc differentiates, O(len - i) like
+        Python's own::
+
+            v = ls.pop(i)    ==>   j = list_position(ls, i, 'pop')
+                                   v = ls[j]
+                                   tail = []
+                                   for _ in range(len(ls) - 1 - j):
+                                       tail.append(ls.pop())
+                                   ls.pop()
+                                   for _ in range(len(tail)):
+                                       ls.append(tail.pop())
+        """
+        ls = c.func.value.id
+        op = c.func.attr
+        j, tail = self.names.fresh(f"{ls}_at"), self.names.fresh(f"{ls}_tail")
+        first, last = self.names.fresh("step"), self.names.fresh("step")
+        self.locals |= {j, tail, first, last}
+        if op == "remove":
+            where = quote_expr(f"{LIST_INDEX}(ls, v)", c, ls=ls, v=c.args[0])
+        else:
+            where = quote_expr(f"{LIST_POSITION}(ls, i, {op!r})", c, ls=ls,
+                               i=c.args[0] if c.args else gast.Constant(value=-1, kind=None))
+        stmts = quote(f"{j} = where", c, where=where)
+        if op == "pop" and target is not None:
+            stmts += quote(f"target = {ls}[{j}]", c, target=target.name)
+        keep = "" if op == "insert" else " - 1"
+        stmts += quote(f"{tail} = []\n"
+                       f"for {first} in range(len({ls}){keep} - {j}):\n"
+                       f"    {tail}.append({ls}.pop())", c)
+        stmts += quote(f"{ls}.append(v)", c, v=c.args[1]) if op == "insert" else \
+            quote(f"{ls}.pop()", c)
+        stmts += quote(f"for {last} in range(len({tail})):\n"
+                       f"    {ls}.append({tail}.pop())", c)
+        loc = self.loc
+        for st in stmts:
+            if isinstance(st, gast.For):
+                self.lower_loop(st, c)
+            else:
+                self.statements([st])
+        self.loc = loc
+        return target
+
+    def is_list_edit(self, c):
+        """``ls.pop(i)``, ``ls.insert(i, v)``, ``ls.remove(v)`` on a local variable."""
+        return isinstance(c, gast.Call) and isinstance(c.func, gast.Attribute) and \
+            isinstance(c.func.value, gast.Name) and c.func.value.id in self.locals and \
+            not c.keywords and not any(isinstance(a, gast.Starred) for a in c.args) and \
+            (c.func.attr, len(c.args)) in (("pop", 1), ("insert", 2), ("remove", 1))
 
     def list_method(self, c):
         """``ls.append(v)`` and ``ls.extend(xs)`` on a local list, as statements: writes

@@ -31,7 +31,9 @@ from ..ir.nodes import MethodRef
 from ..backend.runtime import Items, div, index_vjp, minmax_weights, ravel_order
 from ..backend.checks import check_discrete, check_overlap, check_write
 from ..backend.containers import (attr_tangent, attr_tangent_vjp, dict_keys, dict_values_vjp,
-                                  entries, make_dict, new_object,
+                                  dict_has, dict_values, list_index, list_position, dict_values_adjoint, dict_values_tangent,
+                                  entries, like_sequence, loop_items, loop_items_tangent,
+                                  loop_items_vjp, make_dict, new_object,
                                   new_object_tangent, new_object_vjp, seq_max,
                                   seq_min, seq_pick, seq_pick_vjp, seq_vjp, sorted_tangent,
                                   sorted_vjp, sum_vjp)
@@ -681,6 +683,56 @@ def _(g, ans, keys, values):
     return entries(keys, g)
 
 
+@defvjp(dict_values)
+def _(g, ans, d):
+    return dict_values_adjoint(g, d)
+
+
+@defjvp(dict_values)
+def _(g, ans, d):
+    return dict_values_tangent(g, d)
+
+
+@defvjp(dict_values_tangent, nondiff=("d",))
+def _(g, ans, t, d):
+    return dict_values_adjoint(g, d)
+
+
+@defjvp(dict_values_tangent, nondiff=("d",))
+def _(g, ans, t, d):
+    return dict_values_tangent(g, d)
+
+
+@defvjp(dict_values_adjoint, nondiff=("d",))
+def _(g, ans, t, d):
+    return dict_values_tangent(g, d)
+
+
+@defjvp(dict_values_adjoint, nondiff=("d",))
+def _(g, ans, t, d):
+    return dict_values_adjoint(g, d)
+
+
+@defvjp(loop_items, nondiff=("where",))
+def _(g, ans, xs, where):
+    return loop_items_vjp(g, xs)
+
+
+@defjvp(loop_items, nondiff=("where",))
+def _(g, ans, xs, where):
+    return loop_items_tangent(g, xs)
+
+
+@defvjp(loop_items_vjp, loop_items_tangent, nondiff=("xs",))
+def _(g, ans, t, xs):
+    return loop_items_vjp(g, xs)
+
+
+@defjvp(loop_items_vjp, loop_items_tangent, nondiff=("xs",))
+def _(g, ans, t, xs):
+    return loop_items_tangent(g, xs)
+
+
 # ---------------------------------------------------------------- objects made in the function
 
 @defvjp(new_object, new_object_tangent, nondiff=("cls", "names"))
@@ -753,6 +805,16 @@ def _(g, ans, t, xs, reverse=False):
 @defjvp(sorted_tangent, nondiff=("xs",))
 def _(g, ans, t, xs, reverse=False):
     return sorted_tangent(g, xs, reverse)
+
+
+@defvjp(like_sequence, nondiff=("like",))
+def _(g, ans, items, like):
+    return g
+
+
+@defjvp(like_sequence, nondiff=("like",))
+def _(g, ans, items, like):
+    return Items(g)
 
 
 @defvjp(builtins.list, builtins.tuple)
@@ -888,4 +950,4 @@ defnondiff(len, range, int, bool, round, isinstance, print, type,
            MethodRef("argmax"), MethodRef("argmin"),
            MethodRef("any"), MethodRef("all"))
 
-defnondiff(minmax_weights, ravel_order, dict_keys)   # piecewise-constant helpers of JVP rules
+defnondiff(minmax_weights, ravel_order, dict_keys, dict_has, list_position, list_index)   # piecewise-constant helpers of JVP rules
