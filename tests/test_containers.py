@@ -241,3 +241,69 @@ def pops_out_of_range(x):
 def test_list_pop_out_of_range_raises_pythons_error():
     with pytest.raises(IndexError, match="pop index out of range"):
         diffc.grad(pops_out_of_range)(X4.copy())
+
+
+# ------------------------------------------------------------------ found by the --containers tester
+
+def mean_of_a_list_of_dicts(ps):
+    return sum(np.mean(u["w"]) * u["b"] for u in ps)
+
+
+def test_list_of_dicts_in_wrt_gets_a_list_of_dicts():
+    # crashed in finalize / check_tangent (a list of dicts taken for a list of numbers)
+    ps = [{"w": np.array([0.8, -0.2]), "b": -0.7}, {"w": np.array([0.3, 0.1]), "b": 1.1}]
+    g = diffc.grad(mean_of_a_list_of_dicts)(ps)
+    assert isinstance(g, list) and [set(d) for d in g] == [{"w", "b"}] * 2
+    for i in range(2):
+        for k in ("w", "b"):
+            def part(v, i=i, k=k):
+                q = [dict(d) for d in ps]
+                q[i][k] = v
+                return mean_of_a_list_of_dicts(q)
+            ref = numeric_grad(part, [np.array(ps[i][k], dtype=float)])
+            np.testing.assert_allclose(g[i][k], ref, rtol=1e-6)
+    t = [{"w": np.array([0.4, 0.5]), "b": -0.1}, {"w": np.array([1.0, 0.0]), "b": 0.2}]
+    _, tangent = diffc.jvp(mean_of_a_list_of_dicts)(ps, t)
+    expected = sum(np.sum(g[i]["w"] * t[i]["w"]) + g[i]["b"] * t[i]["b"] for i in range(2))
+    assert tangent == pytest.approx(expected, rel=1e-9)
+
+
+def ignores_its_argument(ps):
+    return 1.0
+
+
+def test_unread_list_of_dicts_gets_dicts_of_zeros():
+    # was one number per dict (array([0., 0.]))
+    ps = [{"w": np.array([0.3]), "b": 0.1}, {"w": np.array([0.5]), "b": -0.2}]
+    g = diffc.grad(ignores_its_argument)(ps)
+    assert isinstance(g, list) and len(g) == 2
+    assert all(set(d) == {"w", "b"} and d["b"] == 0.0 and np.array_equal(d["w"], [0.0])
+               for d in g)
+
+
+def takes_a_dict(p, c=0.87):
+    return c * p["c"]
+
+
+def dict_display_named_like_a_helper(x):
+    small = 3
+    d = {2: small, 3: x}
+    zero = takes_a_dict({"w": x, "c": 0.5, 0: 0.5}, 0)
+    return d[2] * x[0] + takes_a_dict({"c": x[1]}) + zero
+
+
+def constants_stored_in_containers(x):
+    hs = {}
+    hs[-1] = np.ones(4)
+    hs[0] = x @ hs[-1]
+    ls = [x * 2.0]
+    ls.append(np.ones(4))
+    ls.append(x[0])
+    return np.sum(hs[0]) + np.sum(np.stack([ls[0], ls[1]])) * ls[2]
+
+
+@pytest.mark.parametrize("f", [dict_display_named_like_a_helper, constants_stored_in_containers])
+def test_forward_mode_crashes_found_by_the_tester(f):
+    # jvp crashed: a temporary named `entries` hid the helper of the same name bound later;
+    # constants stored in a list or dict had a scalar zero tangent instead of zeros
+    test_all_modes(f)

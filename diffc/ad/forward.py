@@ -160,10 +160,11 @@ class Forward:
             # ls.append(v)  ==>  dls = writable_items(dls, ls); ls.append(v); dls.append(dv)
             ls, item = s.value.value, s.value.item
             dls = Var(self.dot(ls.name))
-            dv = Var(self.dot(item.name)) if self.is_varied(item) else ZERO
-            return [Assign([dls], _raw(f"{self.writable_items}({dls.name}, {ls.name})",
-                                       {dls.name, ls.name}), s.loc),
-                    s, Assign([dls], Append(dls, dv), s.loc)]
+            out = [Assign([dls], _raw(f"{self.writable_items}({dls.name}, {ls.name})",
+                                      {dls.name, ls.name}), s.loc), s]
+            dv = Var(self.dot(item.name)) if self.is_varied(item) else self.zero_item(item, out,
+                                                                                        s)
+            return out + [Assign([dls], Append(dls, dv), s.loc)]
         if len(targets) > 1:
             return self.unpack(s)
         y = targets[0]
@@ -205,8 +206,19 @@ class Forward:
             dv = self.dot(e.item.name)
             item = Var(self.fresh(f"{dv}_item"))
             out.append(Assign([item], _raw(f"{self.written}({dv}, {x})", {dv, x}), s.loc))
+        else:
+            # a list's or dict's item keeps a tangent of its own shape (0.0 for a number)
+            item = self.zero_item(e.item, out, s)
         out.append(Assign([dx], SetItem(dx, entry_index(e.index), item), s.loc))
         return out
+
+    def zero_item(self, item, out, s):
+        """The zero tangent of a value stored into a list or dict: shaped like it."""
+        if not isinstance(item, Var):
+            return ZERO         # a literal number
+        tmp = Var(self.fresh("zero_item"))
+        out.append(Assign([tmp], _raw(f"{self.zeros}({item.name})", {item.name}), s.loc))
+        return tmp
 
     def tangent_of(self, s, e, y):
         """(setup statements, the tangent expression of ``y = e``)."""

@@ -30,6 +30,12 @@ def check_tangent(t, x, param, fname):
                              f"{type(x).__name__} (or a dict of its fields)")
         return {f: check_tangent(get(f, None), getattr(x, f), f"{param}.{f}", fname)
                 for f in fields}
+    if isinstance(x, dict):
+        # a dict: a dict of tangents with the same keys
+        if not isinstance(t, dict) or set(t) != set(x):
+            raise DiffcError(f"the tangent for `{param}` of {fname} must be a dict with the "
+                             f"keys of `{param}` ({', '.join(map(repr, x))})")
+        return {k: check_tangent(t[k], v, f"{param}[{k!r}]", fname) for k, v in x.items()}
     if isinstance(x, (tuple, list)) and isinstance(t, (tuple, list)) and not _homogeneous(x):
         if len(t) != len(x):
             raise DiffcError(f"the tangent for `{param}` of {fname} has {len(t)} items; "
@@ -89,7 +95,16 @@ def _check_shape(g, shape):
                              "is a diffc bug: please report it")
 
 
+def _numeric(x):
+    if isinstance(x, (list, tuple)):
+        return all(_numeric(v) for v in x)
+    return isinstance(x, (int, float, bool, np.ndarray, np.generic))
+
+
 def _homogeneous(x):
+    """A list of equally shaped numbers or arrays (not of dicts or objects)."""
+    if not _numeric(x):
+        return False
     try:
         np.shape(x)
         return True

@@ -46,7 +46,7 @@ def lower_function(fn, namespace, helper=False, statics=None):
     resolver = Resolver(fn, namespace.guards)
     fdef = parsed.node
     user_names = all_names(fdef)
-    names = NameGen(user_names, namespace.objs)
+    names = NameGen(user_names, namespace.objs, namespace.avoid)
     ForToRange(resolver, function_locals(fdef), names, parsed).visit(fdef)
     RemoveJumps(names).run(fdef)
     local_names = function_locals(fdef)

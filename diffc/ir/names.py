@@ -10,10 +10,11 @@ _BUILTINS = frozenset(dir(builtins))
 class NameGen:
     """Hands out names not in ``taken``; the same requests give the same names."""
 
-    def __init__(self, taken=(), also_taken=None):
+    def __init__(self, taken=(), also_taken=None, handed=None):
         self.taken = set(taken)
         self.user = frozenset(taken)    # the names of the user's own code
         self.also_taken = also_taken if also_taken is not None else ()  # e.g. module globals
+        self.handed = handed    # a set told of every name handed out (globals bound later avoid it)
 
     def reserve(self, name):
         self.taken.add(name)
@@ -31,4 +32,6 @@ class NameGen:
             name = f"{base}_{n}"
             n += 1
         self.taken.add(name)
+        if self.handed is not None:
+            self.handed.add(name)
         return name
