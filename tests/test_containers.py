@@ -2,6 +2,8 @@
 written (`hs[t] = ...`, `hs[-1] = np.copy(h)`), list items written, writes into
 arrays held in them, dict arguments in wrt (a dict of gradients comes back) —
 reverse mode, forward mode and second order against finite differences."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -306,4 +308,63 @@ def constants_stored_in_containers(x):
 def test_forward_mode_crashes_found_by_the_tester(f):
     # jvp crashed: a temporary named `entries` hid the helper of the same name bound later;
     # constants stored in a list or dict had a scalar zero tangent instead of zeros
+    test_all_modes(f)
+
+
+# ------------------------------------------------------------------ writes into nested parts
+
+@dataclasses.dataclass
+class Holder:
+    a: np.ndarray
+
+
+def list_in_a_dict_written(x):
+    d = {"y": [x, 2.0 * x]}
+    d["y"][1] = 3.0 * x
+    return np.sum(d["y"][1] * d["y"][0])
+
+
+def dicts_in_a_list_written(x):
+    ls = [{"w": x}, {"w": x * x}]
+    ls[1]["w"] = 5.0 * x
+    ls[0]["w"] += x
+    return np.sum(ls[1]["w"] * ls[0]["w"])
+
+
+def rows_written_by_two_subscripts(x):
+    A = np.outer(x, x)
+    A[1][2] = 7.0 * x[0]
+    A[0][1] += x[2]
+    return np.sum(A ** 2)
+
+
+def array_field_written(x):
+    h = Holder(x * 1.0)
+    h.a[0] = 3.0 * x[1]
+    h.a[1] += h.a[0]
+    return np.sum(h.a ** 2)
+
+
+def three_levels(x):
+    t = [[x, x * 2.0], [x * 3.0]]
+    t[0][1][2] = x[0] ** 2
+    return np.sum(t[0][1] * t[1][0])
+
+
+NESTED = [list_in_a_dict_written, dicts_in_a_list_written, rows_written_by_two_subscripts,
+          array_field_written, three_levels]
+
+
+@pytest.mark.parametrize("f", NESTED, ids=[f.__name__ for f in NESTED])
+def test_writes_into_nested_parts_both_modes(f):
+    # once refused ("changes `d` too"): the part is written, then stored back
+    check_value_and_grad(f, [X4.copy()])
+    v = np.array([0.3, -0.2, 1.1, 0.5])
+    np.testing.assert_allclose(diffc.jvp(f)(X4.copy(), v)[1],
+                               numeric_grad(f, [X4.copy()]) @ v, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("f", [list_in_a_dict_written, rows_written_by_two_subscripts,
+                               three_levels])
+def test_writes_into_nested_parts_second_order(f):
     test_all_modes(f)

@@ -196,12 +196,6 @@ def alias_written(x):
     return np.sum(p.v)
 
 
-def item_of_an_attribute(x):
-    s = State(x * 1.0, x * 2.0)
-    s.pos[0] = 3.0
-    return np.sum(s.pos)
-
-
 def attribute_of_a_helper_result(x):
     o = Bag() if x[0] > 10 else make_bag()
     o.v = x
@@ -216,7 +210,6 @@ def make_bag():
     (property_of_a_dataclass, "`.sq`: it is not a field of the WithProperty"),
     (custom_constructor, "constructing a `Custom`"),
     (alias_written, "changes `p` too"),
-    (item_of_an_attribute, "items of an attribute"),
     (attribute_of_a_helper_result, "`o` may hold another one here"),
 ])
 def test_objects_diffc_cannot_follow_are_refused_in_both_modes(f, message):

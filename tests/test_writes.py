@@ -345,9 +345,25 @@ def writes_through_two_subscripts(x):
     return np.sum(y)
 
 
-def test_chained_writes_into_a_view_read_later_are_refused():
-    with pytest.raises(DiffcError, match=r"changes `y` too"):
-        diffc.grad(writes_through_two_subscripts)(0.5)
+def test_chained_writes_are_written_back_and_exact():
+    # once refused ("changes `y` too"): y[0][1] = x writes into the row, then stores the
+    # row back (y_part = y[0]; y_part[1] = x; y[0] = y_part), so y follows the write
+    check_value_and_grad(writes_through_two_subscripts, [0.5])
+    assert diffc.jvp(writes_through_two_subscripts)(0.5, 1.0)[1] == 1.0
+    assert diffc.grad(diffc.grad(writes_through_two_subscripts))(0.5) == 0.0
+
+
+def row_written_back_elsewhere(x):
+    A = np.outer(x, x)
+    r = A[1]
+    r[0] = 5.0                 # writes into row 1 through the view r
+    A[0] = r                   # stores it at row 0: A's row 1 changed unseen
+    return np.sum(A ** 2)
+
+
+def test_a_view_stored_back_at_another_index_is_still_refused():
+    with pytest.raises(DiffcError, match=r"changes `A` too"):
+        diffc.grad(row_written_back_elsewhere)(X4.copy())
 
 
 def one_hot_rows_in_a_list(x):

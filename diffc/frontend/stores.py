@@ -69,13 +69,6 @@ class Stores:
     def write_base(self, target):
         """The local variable a write ``x[...] = v`` goes into (``x``), or an error."""
         node = target.value
-        if isinstance(node, gast.Subscript):
-            # x[i][j] = v writes into the item (or view) x[i], which shares x's memory
-            return self.expr(node)
-        if isinstance(node, gast.Attribute):
-            self.error(UnsupportedError, "diffc does not write into the items of an "
-                       "attribute (`o.a[i] = v`)", target, "write into a local copy and set "
-                       "the attribute after it: `a = o.a.copy(); a[i] = v; o.a = a`")
         if not isinstance(node, gast.Name):
             self.check_target(node)
         if node.id not in self.locals:
@@ -85,18 +78,61 @@ class Stores:
         return Var(node.id)
 
     def store_item(self, target, item):
-        """``x[index] = item``: Python evaluates the value, then x, then the index."""
-        base = self.write_base(target)
-        self.emit(Assign([base], SetItem(base, self.index(target.slice), item)))
+        """``x[index] = item``: Python evaluates the value, then x, then the index. A
+        write into a part (``x[i][j] = v``, ``o.a[j] = v``) writes into the part, then
+        stores the part back where it was read from, so that the container follows the
+        write (lists and dicts held in others, rows of arrays)::
+
+            d["y"][1] = v     ==>   d_y = d["y"]
+                                    d_y[1] = v
+                                    d["y"] = d_y
+        """
+        self.write_chain(target, lambda base, index: self.emit(
+            Assign([base], SetItem(base, index, item))))
+
+    def write_chain(self, target, write):
+        """Evaluate the written part of ``target`` (a Subscript), call ``write(base,
+        index)`` to write into it, then store each part back up the chain."""
+        chain, node = [], target.value
+        while isinstance(node, gast.Subscript) or (isinstance(node, gast.Attribute) and
+                                                  self.dotted(node) is None):
+            chain.append(node)
+            node = node.value
+        if not chain:
+            base = self.write_base(target)
+            return write(base, self.index(target.slice))
+        root = chain[-1]
+        if isinstance(root, gast.Attribute):
+            base = self.attr_base(root)
+        else:
+            base = self.write_base(root)
+        steps = []
+        for part in reversed(chain):
+            if isinstance(part, gast.Attribute):
+                index = Field(part.attr)
+                value = gast.Attribute(value=gast.Name(id=base.name, ctx=gast.Load(),
+                                                       annotation=None, type_comment=None),
+                                       attr=part.attr, ctx=gast.Load())
+                inner = self.expr(gast.copy_location(value, part))
+            else:
+                index = self.index(part.slice)
+                inner = self.assign(Subscript(base, index), None, f"{base.name}_part")
+            self.locals.add(inner.name)
+            steps.append((base, index))
+            base = inner
+        write(base, self.index(target.slice))
+        for parent, index in reversed(steps):
+            self.emit(Assign([parent], SetItem(parent, index, base)))
+            base = parent
 
     def update_item(self, target, op, value):
         """``x[i] op= v`` is ``x[i] = x[i] op v``, as NumPy does it (repeated indices:
         the last write)."""
-        base = self.write_base(target)
-        index = self.index(target.slice)
-        old = self.assign(Subscript(base, index), None, f"{base.name}_part")
-        new = self.assign(BinOp(op, old, self.expr(value)), None, f"{base.name}_part")
-        self.emit(Assign([base], SetItem(base, index, new)))
+        def write(base, index):
+            old = self.assign(Subscript(base, index), None, f"{base.name}_part")
+            new = self.assign(BinOp(op, old, self.expr(value)), None, f"{base.name}_part")
+            self.emit(Assign([base], SetItem(base, index, new)))
+        self.write_chain(target, write)
 
     # ------------------------------------------------------------ attributes
     def attr_base(self, target):

@@ -125,8 +125,9 @@ def _mark(stmts, classes, live, overlap):
         if _is_write(s):
             x = s.target.name
             s.value.keep = frozenset(n for n in classes[x] - {x} if isinstance(n, str))
+            back = _written_back(stmts, i)
             s.value.partners = tuple(sorted(n for n in classes[x] & live.get(id(s), set())
-                                            if isinstance(n, str) and n != x))
+                                            if isinstance(n, str) and n != x and n not in back))
             item = getattr(s.value, "item", None)
             if isinstance(s.value, SetItem) and isinstance(item, Var) and \
                     item.name in classes[x] and not _basic_static(s.value.index):
@@ -140,8 +141,55 @@ def _mark(stmts, classes, live, overlap):
         i += 1
 
 
+def _written_back(stmts, i):
+    """The containers the write ``stmts[i]`` into ``t`` is written back into after it,
+    as ``x[i][j] = v`` is lowered (``t = x[i]; t[j] = v; x[i] = t``, and so on up a
+    longer chain): they are consistent with the write, so they need no check. Each step
+    must store the part at the index (or field) it was read from; nothing between the
+    read and the store may rebind the container or the index, nor read the container
+    after the write (statements that do neither, such as forward mode's tangent
+    statements, may come between)."""
+    from ..ir.nodes import Attribute, Field
+    from ..ir.printer import fmt_index
+    from ..ir.visit import stmt_reads
+    back, cur, pos = set(), stmts[i].target.name, i
+    while True:
+        k = pos + 1
+        while k < len(stmts) and isinstance(stmts[k], (Assign, ExprStmt)) and not (
+                _is_write(stmts[k]) and isinstance(stmts[k].value, SetItem) and
+                isinstance(stmts[k].value.item, Var) and stmts[k].value.item.name == cur):
+            k += 1
+        if k >= len(stmts) or not isinstance(stmts[k], Assign):
+            return back
+        w = stmts[k].value
+        parent = w.value.name
+        j = next((j for j in range(i - 1, -1, -1) if isinstance(stmts[j], Assign) and
+                  cur in {t.name for t in stmts[j].targets}), None)
+        if j is None or len(stmts[j].targets) != 1:
+            return back
+        read = stmts[j].value
+        if isinstance(w.index, Field):
+            same = isinstance(read, Attribute) and read.attr == w.index.name
+        else:
+            same = isinstance(read, Subscript) and fmt_index(read.index) == fmt_index(w.index)
+        if not (same and isinstance(read.value, Var) and read.value.name == parent):
+            return back
+        rebound = {parent} | atom_reads(w.index)
+        between = [m for m in stmts[j + 1:k] if m is not stmts[i]]
+        if any(not isinstance(m, (Assign, ExprStmt)) for m in between) or \
+                any(isinstance(m, Assign) and {t.name for t in m.targets} & rebound
+                    for m in between) or \
+                any(parent in stmt_reads(m) for m in stmts[i + 1:k]):
+            return back
+        back.add(parent)
+        cur, pos = parent, k
+
+
 def _basic_static(index):
-    """An index made only of slices and integer literals (never an index array)."""
+    """An index made only of slices, fields and integer or string literals (never an
+    index array)."""
+    from ..ir.nodes import Field
     parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(p, Slice) or (isinstance(p, Const) and type(p.value) is int)
+    return all(isinstance(p, (Slice, Field)) or
+               (isinstance(p, Const) and type(p.value) in (int, str, bool, type(None)))
                for p in parts)
