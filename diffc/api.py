@@ -20,6 +20,7 @@ import weakref
 
 import numpy as np
 
+from .backend import dynamic
 from .backend.sourcemap import annotate_exception, module_map, release_module
 from .compiler import ModuleBuilder
 from .errors import DiffcError, NameResolutionError, UnsupportedError
@@ -531,3 +532,12 @@ def _state(fn):
                               "/ jvp / hvp / hessian")
     state.ensure()     # the build may have waited for a name to be defined; try now
     return state.current if state.calls() else state
+
+
+def _build_dynamic(fn, wrt, kind):
+    """The derivative backend/dynamic.py asks for: of a function called through a
+    variable."""
+    return (vjp if kind == "vjp" else jvp)(fn, wrt=wrt)
+
+
+dynamic.BUILD = _build_dynamic

@@ -27,7 +27,7 @@ import pytest
 
 from diffc.backend import checks
 from diffc.backend import runtime as rt
-from diffc.backend import containers
+from diffc.backend import containers, dynamic
 from diffc.backend import writes as wr
 from diffc.ir.nodes import MethodRef
 from diffc.rules import numpy_rules, registry
@@ -40,7 +40,7 @@ def exempt_from_cases(key):
     """Rules of the runtime's API-layer helpers (tangent checks, finalize) are the API's
     business: the structural tests cover them, the numerical cases cover the math."""
     return (getattr(key, "__module__", None) in (rt.__name__, checks.__name__,
-                                                 containers.__name__)
+                                                 containers.__name__, dynamic.__name__)
             and key not in (rt.broadcast, rt.keep_array))
 
 

@@ -248,6 +248,9 @@ class _Analysis:
             if "out" in kwargs and _base(kwargs["out"]):
                 self.write(_base(kwargs["out"]), "write", n, "passes it as out=")
             return
+        if isinstance(func, gast.Name) and func.id in self.locals or \
+                isinstance(func, gast.Subscript):
+            return      # a function held in a variable: call_function refuses any write
         fn = self.resolve(func)
         if getattr(fn, "__diffc_primal__", None) is not None:
             return                               # a diffc derivative never modifies arguments

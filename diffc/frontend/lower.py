@@ -23,7 +23,7 @@ from ..errors import NameResolutionError, UnsupportedError
 from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For, Function,
                         If, MethodRef, Raise, Return, SeqLit, Slice, Subscript, UnaryOp, Var,
                         While, const)
-from ..backend import checks, containers
+from ..backend import checks, containers, dynamic
 from .loops import CHECK_SEQUENCE, DICT_KEYS, LIST_INDEX, LIST_POSITION, LOOP_ITEMS
 from ..backend.guards import MISSING, is_data
 from .scoped import ScopedConstructs
@@ -657,10 +657,9 @@ class Lowerer(ScopedConstructs, Stores):
             # a function passed as an argument: this build is for that function
             obj = self.statics[func.id]
             callee = Const(obj, self.ns.bind(f"{func.id}_function", obj))
-        elif isinstance(func, gast.Name) and func.id in self.locals:
-            self.error(UnsupportedError, f"diffc cannot call `{func.id}`, a local variable",
-                       func, "call the function by its module-level name, or pass it as an "
-                       "argument of the function you differentiate")
+        elif isinstance(func, gast.Name) and func.id in self.locals or \
+                isinstance(func, gast.Subscript):
+            return self.call_by_value(node)
         elif isinstance(func, (gast.Name, gast.Attribute)):
             callee = self.expr(func)
         else:
@@ -675,6 +674,17 @@ class Lowerer(ScopedConstructs, Stores):
         if callee.value in (builtins.max, builtins.min) and not kwargs and len(args) != 2:
             return self.builtin_min_max(callee, args, node)
         return Call(callee.value, callee.src, args, kwargs)
+
+    def call_by_value(self, node):
+        """``g(x)`` where g is a local variable or an item (``fs[i](x)``): the function is
+        known when the code runs (backend/dynamic.py)."""
+        if node.keywords:
+            self.error(UnsupportedError, "diffc calls a function held in a variable with "
+                       "positional arguments only", node, "pass the arguments by position")
+        fn = self.expr(node.func)
+        args = SeqLit("tuple", [self.arg(a) for a in node.args])
+        return Call(dynamic.call_function, self.ns.bind("call_function", dynamic.call_function),
+                    [fn, args])
 
     def builtin_min_max(self, callee, args, node):
         """``max(xs)`` picks an item of one sequence (seq_max); ``max(a, b, c)`` is

@@ -37,6 +37,8 @@ from ..backend.containers import (attr_tangent, attr_tangent_vjp, dict_keys, dic
                                   new_object_tangent, new_object_vjp, seq_max,
                                   seq_min, seq_pick, seq_pick_vjp, seq_vjp, sorted_tangent,
                                   sorted_vjp, sum_vjp)
+from ..backend.dynamic import (call_function, call_jvp, call_jvp_vjp, call_vjp,
+                               second_order_call)
 from ..backend.writes import (copy_arg, copy_item, setitem_grad, writable, writable_items,
                               written)
 from .registry import alias, defjvp, defnondiff, defvjp
@@ -733,6 +735,49 @@ def _(g, ans, t, xs):
     return loop_items_tangent(g, xs)
 
 
+# ---------------------------------------------------------------- functions called through a variable
+# (backend/dynamic.py: the derivative of the function called, built when it runs)
+
+@defvjp(call_function, nondiff=("fn",))
+def _(g, ans, fn, args):
+    return call_vjp(g, fn, args)
+
+
+@defjvp(call_function, nondiff=("fn",))
+def _(g, ans, fn, args):
+    return call_jvp(g, fn, args)
+
+
+@defvjp(call_jvp, nondiff=("fn",))
+def _(g, ans, t, fn, args):
+    return call_jvp_vjp(g, t, fn, args, 0), call_jvp_vjp(g, t, fn, args, 1)
+
+
+@defjvp(call_jvp, nondiff=("fn",))
+def _(g, ans, t, fn, args):
+    return second_order_call(fn), second_order_call(fn)
+
+
+@defvjp(call_vjp, nondiff=("fn",))
+def _(g, ans, t, fn, args):
+    return second_order_call(fn), second_order_call(fn)
+
+
+@defjvp(call_vjp, nondiff=("fn",))
+def _(g, ans, t, fn, args):
+    return second_order_call(fn), second_order_call(fn)
+
+
+@defvjp(call_jvp_vjp, nondiff=("fn", "which"))
+def _(g, ans, ct, t, fn, args, which):
+    return second_order_call(fn), second_order_call(fn), second_order_call(fn)
+
+
+@defjvp(call_jvp_vjp, nondiff=("fn", "which"))
+def _(g, ans, ct, t, fn, args, which):
+    return second_order_call(fn), second_order_call(fn), second_order_call(fn)
+
+
 # ---------------------------------------------------------------- objects made in the function
 
 @defvjp(new_object, new_object_tangent, nondiff=("cls", "names"))
@@ -950,4 +995,5 @@ defnondiff(len, range, int, bool, round, isinstance, print, type,
            MethodRef("argmax"), MethodRef("argmin"),
            MethodRef("any"), MethodRef("all"))
 
-defnondiff(minmax_weights, ravel_order, dict_keys, dict_has, list_position, list_index)   # piecewise-constant helpers of JVP rules
+defnondiff(minmax_weights, ravel_order, dict_keys, dict_has, list_position, list_index,
+           second_order_call)   # piecewise-constant helpers of JVP rules

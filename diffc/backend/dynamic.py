@@ -1,0 +1,203 @@
+"""Calls of functions known only when the code runs: a local variable holding a
+function, an item of a list or dict of functions, a function passed to a helper::
+
+    h = act(z)            ==>   h = call_function(act, (z,))
+                                backward:  dz = dz + seq_item(call_vjp(dh, act, (z,)), 0)
+                                forward:   h_dot = call_jvp((z_dot,), act, (z,))
+
+``call_vjp`` and ``call_jvp`` get diffc's own derivative of the function called (built
+at the first call with that function and kind of arguments, then cached, keyed on the
+function): the function's source is transformed like any other (a NumPy function or
+builtin is written as a one-line Python function calling it, so its rule is used). The
+backward pass runs the function's forward pass again for its record. The API registers
+the builder (``BUILD``), so that nothing here imports upward.
+
+The function runs on copies of its array and container arguments, compared after the
+call: a function that changes an argument is refused (diffc would not follow the
+change). Second derivatives through such calls are refused when they run.
+"""
+import collections
+import itertools
+import linecache
+import re
+import threading
+import types
+import weakref
+
+import numpy as np
+
+from ..errors import DiffcError
+from .runtime import Items, _PYSCALAR, _fields, _zero, zeros_tangent
+
+__all__ = ["call_function", "call_vjp", "call_jvp", "call_jvp_vjp", "second_order_call"]
+
+BUILD = None            # (function, wrt positions, "vjp" | "jvp") -> derivative; set by api
+_built = collections.OrderedDict()      # (id(fn), n, wrt, kind) -> (fn, derivative)
+_lock = threading.Lock()
+_ids = itertools.count()
+
+
+def _numeric(v):
+    """A value diffc differentiates with respect to: numbers (not bools), numeric arrays,
+    and lists, tuples, dicts, NamedTuples and dataclasses of them."""
+    if isinstance(v, bool) or v is None:
+        return False
+    if isinstance(v, _PYSCALAR[:2]) or isinstance(v, (np.integer, np.floating)):
+        return True
+    if isinstance(v, np.ndarray):
+        return v.dtype.kind in "fiu"
+    fields = _fields(v)
+    if fields is not None:
+        return all(_numeric(getattr(v, f)) for f in fields)
+    if isinstance(v, (list, tuple)):
+        return len(v) > 0 and all(_numeric(x) for x in v)
+    if isinstance(v, dict):
+        return len(v) > 0 and all(_numeric(x) for x in v.values())
+    return False
+
+
+def _python(fn, n):
+    """``fn`` as something diffc reads: Python functions (and partials, bound methods,
+    callable objects) as they are; anything else, a one-line function calling it."""
+    if isinstance(fn, (types.FunctionType, types.MethodType)) or \
+            type(fn).__module__ not in ("numpy", "builtins") and \
+            not isinstance(fn, (types.BuiltinFunctionType, np.ufunc)):
+        return fn
+    name = re.sub(r"\W", "_", getattr(fn, "__name__", "function")) or "function"
+    params = ", ".join(f"a{i}" for i in range(n))
+    src = f"def {name}({params}):\n    return fn({params})\n"
+    filename = f"<diffc-call-{next(_ids)}:{name}>"
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    namespace = {"fn": fn}
+    exec(compile(src, filename, "exec"), namespace)
+    made = namespace[name]
+    weakref.finalize(made, linecache.cache.pop, filename, None)
+    return made
+
+
+def _derivative(fn, args, kind):
+    """(positions differentiated, diffc's ``kind`` derivative of fn with respect to them)."""
+    wrt = tuple(i for i, a in enumerate(args) if _numeric(a))
+    key = (id(fn), len(args), wrt, kind)
+    with _lock:
+        hit = _built.get(key)
+        if hit is not None and hit[0] is fn:
+            _built.move_to_end(key)
+            return wrt, hit[1]
+    if BUILD is None:
+        raise DiffcError("internal error: no derivative builder registered",
+                         hint="import diffc")
+    made = BUILD(_python(fn, len(args)), wrt if len(wrt) != 1 else wrt[0], kind) \
+        if wrt else None
+    with _lock:
+        _built[key] = (fn, made)
+        if len(_built) > 256:
+            _built.popitem(last=False)
+    return wrt, made
+
+
+def _copy(v):
+    if isinstance(v, np.ndarray):
+        return v.copy()
+    if type(v) in (list, tuple):
+        return type(v)(_copy(x) for x in v)
+    if type(v) is dict:
+        return {k: _copy(x) for k, x in v.items()}
+    return v
+
+
+def _same(a, b):
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and \
+            np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    if type(a) in (list, tuple):
+        return type(b) is type(a) and len(a) == len(b) and all(map(_same, a, b))
+    if type(a) is dict:
+        return type(b) is dict and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return True
+
+
+def call_function(fn, args):
+    """``fn(*args)`` for a function known only when the code runs, on copies of the
+    arguments (a function that changes one is refused)."""
+    copies = tuple(_copy(a) for a in args)
+    out = fn(*copies)
+    for i, (a, c) in enumerate(zip(args, copies)):
+        if c is not a and not _same(a, c):
+            raise DiffcError(f"`{getattr(fn, '__name__', fn)}` changed its argument {i + 1} "
+                             "in place; diffc does not follow writes into the arguments of a "
+                             "function called through a variable",
+                             hint="make the function return a new value")
+    return out
+
+
+def call_vjp(t, fn, args):
+    """The adjoints of ``args`` in ``fn(*args)`` for the result's adjoint t: one per
+    argument (0.0 for those that are not numbers or arrays)."""
+    out = Items(0.0 for _ in args)
+    if _zero(t):
+        return out
+    wrt, vjp = _derivative(fn, args, "vjp")
+    if not wrt:
+        return out
+    grads = vjp(*args, t)
+    for i, gi in zip(wrt, grads if len(wrt) > 1 else (grads,)):
+        out[i] = gi
+    return out
+
+
+def call_jvp(t, fn, args):
+    """The tangent of ``fn(*args)`` along the tangents t of ``args`` (one per argument,
+    0.0 for none)."""
+    wrt, jvp = _derivative(fn, args, "jvp")
+    if not wrt:
+        return zeros_tangent(fn(*args))
+    ts = []
+    for i in wrt:
+        ti = t[i] if isinstance(t, (list, tuple)) else 0.0
+        if type(ti) in _PYSCALAR and ti == 0 and not isinstance(args[i], _PYSCALAR):
+            ti = zeros_tangent(args[i])
+        ts.append(ti)
+    _, tangent = jvp(*args, tuple(ts) if len(wrt) > 1 else ts[0])
+    return tangent
+
+
+def call_jvp_vjp(ct, t, fn, args, which):
+    """Reverse mode of ``call_jvp(t, fn, args)`` (second derivatives: Hessians, hvp): the
+    adjoint of the tangents t (``which`` 0) or of ``args`` (1) for the tangent's adjoint
+    ct, from diffc's reverse mode of its own forward-mode derivative of fn."""
+    out_t, out_args = Items(0.0 for _ in args), Items(0.0 for _ in args)
+    wrt, jvp = _derivative(fn, args, "jvp")
+    if not wrt or _zero(ct):
+        return (out_t, out_args)[which]
+    key = (id(fn), len(args), wrt, "jvp_vjp")
+    with _lock:
+        hit = _built.get(key)
+    if hit is not None and hit[0] is fn:
+        vjp2 = hit[1]
+    else:
+        vjp2 = BUILD(jvp, wrt + (len(args),), "vjp")     # (args..., tangent) -> pair
+        with _lock:
+            _built[key] = (fn, vjp2)
+    ts = [t[i] if isinstance(t, (list, tuple)) else 0.0 for i in wrt]
+    ts = [zeros_tangent(args[i]) if type(ti) in _PYSCALAR and ti == 0 and
+          not isinstance(args[i], _PYSCALAR) else ti for i, ti in zip(wrt, ts)]
+    value = fn(*args)
+    tangent = tuple(ts) if len(wrt) > 1 else ts[0]
+    grads = vjp2(*args, tangent, (zeros_tangent(value), ct))
+    *g_args, g_t = grads
+    for i, ga in zip(wrt, g_args):
+        out_args[i] = ga
+    for i, gt in zip(wrt, g_t if len(wrt) > 1 else (g_t,)):
+        out_t[i] = gt
+    return (out_t, out_args)[which]
+
+
+def second_order_call(fn):
+    """Raised by the derivatives diffc does not take through ``call_vjp``/``call_jvp``."""
+    raise DiffcError(f"diffc differentiates through a function called through a variable "
+                     f"(`{getattr(fn, '__name__', fn)}`) in reverse and forward mode and "
+                     "for Hessians (reverse over forward); this higher derivative through it "
+                     "is not supported yet",
+                     hint="call the function by its module-level name, or pass it as an "
+                          "argument of the function you differentiate")
