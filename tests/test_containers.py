@@ -368,3 +368,57 @@ def test_writes_into_nested_parts_both_modes(f):
                                three_levels])
 def test_writes_into_nested_parts_second_order(f):
     test_all_modes(f)
+
+
+# ------------------------------------------------------------------ helpers and their local lists
+
+def rebinds_an_item_of_its_list(a, b):
+    ls = [a[0], b]
+    ls[1] = b * 2.0             # a write into the local list, not into `b` or `a`
+    return ls[0] + ls[1]
+
+
+def appends_to_a_list_holding_a_view(c):
+    hs = [c[:2]]
+    hs.append(np.tanh(hs[-1]))  # the list grows; c is left alone
+    return np.sum(hs[-1])
+
+
+def calls_helpers_with_local_lists(x):
+    return rebinds_an_item_of_its_list(x, x[1] * 1.0) * appends_to_a_list_holding_a_view(x * 1.0)
+
+
+def test_helpers_writing_into_their_own_lists_are_differentiated():
+    # were refused as writes into the arguments the lists hold (found by --containers)
+    test_all_modes(calls_helpers_with_local_lists)
+
+
+def writes_through_an_item_of_its_list(c):
+    hs = [c[:2]]
+    hs[0][0] = 5.0              # writes into c's memory through the item
+    return 0.0
+
+
+def writes_through_a_loop_over_its_list(c):
+    for v in [c]:
+        v[0] = 1.0
+    return 0.0
+
+
+def calls_a_helper_writing_through_items(x):
+    y = x * 1.0
+    writes_through_an_item_of_its_list(y)
+    return np.sum(y)
+
+
+def calls_a_helper_writing_through_a_loop(x):
+    y = x * 1.0
+    writes_through_a_loop_over_its_list(y)
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("f", [calls_a_helper_writing_through_items,
+                               calls_a_helper_writing_through_a_loop])
+def test_helpers_writing_through_items_of_their_lists_are_still_refused(f):
+    with pytest.raises(diffc.UnsupportedError, match="may write into `y`"):
+        diffc.grad(f)(X4.copy())

@@ -221,8 +221,9 @@ def _check_call(s, call, varied, active, aliases, needed, order, helpers):
     for atom, why, kind in writes:
         if kind == "unknown" and result_active:
             continue        # no derivative rule: differentiating the call says so
-        if kind == "augmented" and result_active:
-            continue        # the helper is differentiated: its `p op= v` is checked where it runs
+        if kind in ("augmented", "dynamic") and result_active:
+            continue        # the helper is differentiated: its `p op= v` is checked where it
+            #               runs, and a function held in a variable runs on copies
         for a in _flat(atom):
             name = a.name if isinstance(a, Var) else (a.src if isinstance(a, Const) else None)
             if name is None:
@@ -238,13 +239,13 @@ def _check_call(s, call, varied, active, aliases, needed, order, helpers):
                           "after this call has changed it")
             if reason is None:
                 continue
-            if kind == "augmented":
+            if kind in ("augmented", "dynamic"):
                 if name in seen:
                     continue
                 seen.add(name)
                 where = s.loc.position() if s.loc else "?"
                 other = sorted((operands - atom_reads(a)) & varied)
-                if other:
+                if other and kind == "augmented":
                     # an update by a varied value (`b *= y`) changes the derivative even
                     # where it leaves the values as they were (y == 1): any array refuses
                     because = f"{why}, by a value that depends on the inputs (`{other[0]}`)"

@@ -74,6 +74,12 @@ def display_name(fn):
     return f"`{fn.__name__}` (its decorator's wrapper `{code}`)"
 
 
+_RANK = {"dynamic": 0, "augmented": 1, "write": 2}
+# methods that change a list or dict itself, not the values it holds
+_CONTAINER_METHODS = {"append", "extend", "pop", "insert", "remove", "clear", "update",
+                      "setdefault", "popitem", "reverse"}
+
+
 def _copy(bind):
     return {k: set(v) for k, v in bind.items()}
 
@@ -109,6 +115,7 @@ class _Analysis:
                        [v for v in (a.vararg, a.kwarg) if v is not None]]
         self.locals = set(self.params) | _assigned(parsed.node)
         self.bind = {p: {p} for p in self.params}
+        self.bind.update({(p,): {p} for p in self.params})    # the items of a parameter
         self.writes = {}
 
     def run(self):
@@ -130,7 +137,7 @@ class _Analysis:
                 while True:             # to a fixed point: a later iteration sees the last
                     self.bind = _copy(entry)
                     if isinstance(s, gast.For):
-                        self.assign(s.target, s.iter)
+                        self.assign(s.target, s.iter, item=True)
                     self.walk(s.body)
                     joined = _join(entry, self.bind)
                     if joined == entry:
@@ -162,11 +169,19 @@ class _Analysis:
                     for t in s.targets:
                         self.assign(t, None)
 
-    def assign(self, target, value):
+    def assign(self, target, value, item=False):
+        """Bind the names of ``target`` to what ``value`` may share (``item``: to what an
+        item of it may share, for a loop variable); a name bound to the whole value also
+        gets what its items may share (``(name,)`` in ``self.bind``)."""
         src = self.shares(value) if value is not None else set()
+        held = self.held(value) if value is not None else set()
+        if item:
+            src, held = src | held, src | held
+        whole = isinstance(target, gast.Name)
         for t in gast.walk(target):
             if isinstance(t, gast.Name) and isinstance(t.ctx, (gast.Store, gast.Del)):
-                self.bind[t.id] = set(src)
+                self.bind[t.id] = set(src) if whole or item else src | held
+                self.bind[(t.id,)] = set(held) if whole else src | held
 
     def calls(self, node):
         """Visit the calls in ``node`` (not in nested functions)."""
@@ -190,10 +205,55 @@ class _Analysis:
                 self.bind.setdefault(n.target.id, set()).update(self.shares(n.value))
         return nodes
 
+    def held(self, value):
+        """Parameters whose memory the items of ``value`` may share (a list display holding
+        ``a[0]``, a name bound to one, a call that may return such a list)."""
+        if isinstance(value, gast.Name):
+            return set(self.bind.get((value.id,), ()))
+        if isinstance(value, (gast.List, gast.Tuple, gast.Set)):
+            out = set()
+            for e in value.elts:
+                out |= self.shares(e) | self.held(e)
+            return out
+        if isinstance(value, gast.Dict):
+            out = set()
+            for e in value.values:
+                out |= self.shares(e) | self.held(e)
+            return out
+        if isinstance(value, (gast.Constant, gast.Compare, gast.BoolOp, gast.JoinedStr,
+                              gast.Lambda, gast.UnaryOp)):
+            return set()
+        if isinstance(value, gast.BinOp):
+            # a new array; joining list displays (`[a] + [b]`) holds their items
+            if not any(isinstance(o, (gast.List, gast.Tuple)) for o in (value.left,
+                                                                        value.right)):
+                return set()
+            return self.held(value.left) | self.held(value.right)
+        if isinstance(value, gast.Call):
+            if not self.call_may_share(value):
+                return set()        # np.sin(a): a new array
+            out = set()             # max(ls), ls.pop(): maybe an item of an argument
+            for a in list(value.args) + [k.value for k in value.keywords] + [value.func]:
+                out |= self.shares(a) | self.held(a)
+            return out
+        if isinstance(value, (gast.Subscript, gast.Attribute, gast.Starred, gast.NamedExpr)):
+            return self.held(value.value)     # the items of an item: as those of the whole
+        if isinstance(value, gast.IfExp):
+            return self.held(value.body) | self.held(value.orelse)
+        if isinstance(value, (gast.ListComp, gast.SetComp, gast.GeneratorExp, gast.DictComp)):
+            out = set()     # [a[i] for i in ...]: items may be views of what it reads
+            for c in gast.walk(value):
+                if isinstance(c, gast.Name) and isinstance(c.ctx, gast.Load):
+                    out |= set(self.bind.get(c.id, ())) | set(self.bind.get((c.id,), ()))
+            return out
+        return set()
+
     def shares(self, value):
         """Parameters whose memory the value of ``value`` may share."""
         if isinstance(value, gast.Name):
             return set(self.bind.get(value.id, ()))
+        if isinstance(value, (gast.List, gast.Tuple, gast.Set, gast.Dict)):
+            return set()        # a new container (its items: ``held``)
         if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.BoolOp,
                               gast.Constant, gast.JoinedStr, gast.ListComp, gast.DictComp,
                               gast.SetComp, gast.GeneratorExp, gast.Lambda)):
@@ -204,17 +264,22 @@ class _Analysis:
                                                                           gast.ListComp)):
             return set()           # b[[1, 1]]: indexing with a list makes a copy
         out = set()
+        if isinstance(value, (gast.Subscript, gast.Attribute, gast.Call, gast.Starred)):
+            out |= self.held(value.value if not isinstance(value, gast.Call) else value.func)
         for c in gast.iter_child_nodes(value):
             if isinstance(c, gast.expr):
-                out |= self.shares(c)
+                out |= self.shares(c) | (self.held(c) if isinstance(value, gast.Call) else set())
             elif isinstance(c, gast.keyword):
-                out |= self.shares(c.value)
+                out |= self.shares(c.value) | self.held(c.value)
         return out
 
-    def write(self, name, kind, node, why):
-        for p in self.bind.get(name, ()):
+    def write(self, name, kind, node, why, deep=True):
+        """Record that ``name``'s value may be written into; ``deep``: its items too (a
+        write into a list itself, ``ls[i] = v`` or ``ls.append(v)``, leaves them)."""
+        held = self.bind.get((name,), set()) if deep else set()
+        for p in self.bind.get(name, set()) | held:
             old = self.writes.get(p)
-            if old is None or (old[0] == "augmented" and kind == "write"):
+            if old is None or _RANK[old[0]] < _RANK[kind]:
                 self.writes[p] = (kind, self.parsed.loc(node), why)
 
     def visit(self, n):
@@ -226,7 +291,8 @@ class _Analysis:
                     if isinstance(part, (gast.Subscript, gast.Attribute)):
                         name = _base(part)
                         if name:
-                            self.write(name, "write", n, "assigns to an element or attribute")
+                            self.write(name, "write", n, "assigns to an element or attribute",
+                                       deep=not isinstance(part.value, gast.Name))
         elif isinstance(n, gast.AugAssign):
             if isinstance(n.target, gast.Name):
                 self.write(n.target.id, "augmented", n, "updates it with an augmented "
@@ -234,7 +300,8 @@ class _Analysis:
             else:
                 name = _base(n.target)
                 if name:
-                    self.write(name, "write", n, "assigns to an element or attribute")
+                    self.write(name, "write", n, "assigns to an element or attribute",
+                               deep=not isinstance(n.target.value, gast.Name))
 
     def call(self, n):
         func = n.func
@@ -244,13 +311,22 @@ class _Analysis:
                                                   self.resolve(func) is MISSING):
             method = func.attr         # v.method(...), v.w.method(...), (a + b).dot(c)
             if method not in PURE_METHODS and _base(func):
-                self.write(_base(func), "write", n, f"calls `.{method}()` on it")
+                self.write(_base(func), "write", n, f"calls `.{method}()` on it",
+                           deep=not (isinstance(func.value, gast.Name) and
+                                     method in _CONTAINER_METHODS))
             if "out" in kwargs and _base(kwargs["out"]):
                 self.write(_base(kwargs["out"]), "write", n, "passes it as out=")
             return
         if isinstance(func, gast.Name) and func.id in self.locals or \
                 isinstance(func, gast.Subscript):
-            return      # a function held in a variable: call_function refuses any write
+            # a function held in a variable: where the helper is differentiated,
+            # call_function runs it on copies (and refuses writes); where the helper runs
+            # as it is, the arguments are compared before and after the call
+            for a in args + list(kwargs.values()):
+                if _base(a):
+                    self.write(_base(a), "dynamic", n, "passes it to a function held in a "
+                               "variable")
+            return
         fn = self.resolve(func)
         if getattr(fn, "__diffc_primal__", None) is not None:
             return                               # a diffc derivative never modifies arguments
