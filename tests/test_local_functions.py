@@ -72,7 +72,8 @@ def test_second_order(f):
 
 def passes_a_local_function_on(x):
     g = lambda a: a * 2.0                                # noqa: E731
-    return np.sum(list(map(g, x)))
+    fs = [g]                                             # a value: not inlined
+    return np.sum(fs[0](x))
 
 
 def recursive_local_function(x):
@@ -96,3 +97,26 @@ def test_local_functions_not_inlined_are_refused_with_their_location(f, message)
     with pytest.raises(UnsupportedError, match=message) as e:
         diffc.grad(f)(1.5)
     assert "test_local_functions.py:" in str(e.value)
+
+
+def lambdas_passed_to_builtins(x, w):
+    ls = [x[0], x[1] * w[1], x[2] ** 2, np.sin(x[3])]
+    sq = lambda v, c=-0.25: v * v + c                    # noqa: E731  (a negative default)
+    squares = list(map(sq, ls))
+    scaled = list(map(lambda v, k: v * k, ls, [w[0], 2.0, w[2], 1.0]))
+    ranked = sorted(ls, key=lambda v: -v)
+    by_size = sorted(ls, key=abs, reverse=True)
+    far = max(ls, key=lambda v: (v - 1.0) ** 2)
+    near = min(ls, key=abs)
+    both = (lambda u, v: u * v)(x[0], w[3])              # called where it is written
+    return sum(squares) + scaled[1] * ranked[0] + by_size[0] * far + near + both
+
+
+def test_lambdas_passed_to_map_sorted_max_min_all_modes():
+    f = lambdas_passed_to_builtins
+    check_value_and_grad(f, [X4.copy(), W4.copy()], wrt=(0, 1))
+    v = np.array([0.5, -1.0, 0.25, 2.0])
+    np.testing.assert_allclose(diffc.jvp(f)(X4.copy(), W4.copy(), v)[1],
+                               numeric_grad(f, [X4.copy(), W4.copy()]) @ v, rtol=1e-6,
+                               atol=1e-8)
+    test_second_order(f)

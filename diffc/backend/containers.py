@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import DiffcError
 from .runtime import Entries, Items, _PYSCALAR, _fields, _zero, unbroadcast
 
-__all__ = ["make_dict", "like_sequence", "loop_items", "loop_items_vjp", "loop_items_tangent",
+__all__ = ["key_order", "key_max", "key_min", "make_dict", "like_sequence", "loop_items", "loop_items_vjp", "loop_items_tangent",
            "list_position", "list_index", "dict_has", "dict_values", "dict_values_tangent", "dict_values_adjoint", "entries", "dict_keys", "dict_values_vjp", "sum_vjp", "seq_max",
            "seq_min", "seq_pick_vjp", "seq_pick", "seq_vjp", "sorted_vjp", "sorted_tangent",
            "attr_adjoint", "attr_tangent", "attr_tangent_vjp", "new_object", "new_object_vjp",
@@ -65,6 +65,26 @@ def seq_vjp(g, xs):
         return np.reshape(np.asarray(list(g) if isinstance(g, list) else g, dtype=float)
                           if not _zero(g) else np.zeros(xs.shape), xs.shape)
     return g
+
+
+def key_order(keys, reverse=False):
+    """The order ``sorted(xs, key=f, reverse=...)`` puts the items in, from their keys (a
+    stable sort, as Python's)."""
+    return sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse)
+
+
+def key_max(keys):
+    """The position ``max(xs, key=f)`` picks (the first largest key)."""
+    if not len(keys):
+        raise ValueError("max() arg is an empty sequence")
+    return max(range(len(keys)), key=keys.__getitem__)
+
+
+def key_min(keys):
+    """The position ``min(xs, key=f)`` picks (the first smallest key)."""
+    if not len(keys):
+        raise ValueError("min() arg is an empty sequence")
+    return min(range(len(keys)), key=keys.__getitem__)
 
 
 def sorted_order(xs, reverse=False):

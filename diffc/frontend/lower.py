@@ -621,8 +621,13 @@ class Lowerer(ScopedConstructs, Stores):
                 return self.assign(AtomExpr(const(None)), target, "none")
             return self.list_edit(node, target or Var(self.names.fresh(
                 f"{node.func.value.id}_item")))
+        if isinstance(node.func, gast.Lambda):      # (lambda v: ...)(x)
+            return self.inline_call(self.named_lambda(node.func, node), target)
         if isinstance(node.func, gast.Name) and node.func.id in self.local_fns:
             return self.inline_call(node, target)
+        for name in ("sorted", "max", "min"):
+            if any(k.arg == "key" for k in node.keywords) and self.is_builtin(node.func, name):
+                return self.keyed(node, target, name)
         if isinstance(node.func, gast.Attribute) and node.func.attr == "get" and \
                 self.dotted(node.func) is None and 1 <= len(node.args) <= 2 and \
                 not node.keywords and not any(isinstance(a, gast.Starred) for a in node.args):

@@ -21,10 +21,11 @@ import copy
 import gast
 
 from ..errors import UnsupportedError
-from ..ir.nodes import Assign, AtomExpr, SeqLit, Var, const
+from ..backend import containers
+from ..ir.nodes import Assign, AtomExpr, Call, SeqLit, Subscript, Var, const
 from .jumps import RemoveJumps
 from .loops import ForToRange
-from .templates import assigned_names, quote
+from .templates import assigned_names, quote, quote_expr
 
 
 class ScopedConstructs:
@@ -97,6 +98,8 @@ class ScopedConstructs:
         n = len(node.args) - 1
         names = [self.names.fresh("item") for _ in range(n)]
         call = gast.Call(func=node.args[0], args=[_load(v) for v in names], keywords=[])
+        if isinstance(node.args[0], gast.Lambda):
+            call = self.named_lambda(node.args[0], gast.copy_location(call, node))
         if n == 1:
             target_, it = gast.Name(id=names[0], ctx=gast.Store(), annotation=None,
                                     type_comment=None), node.args[1]
@@ -109,6 +112,62 @@ class ScopedConstructs:
             target=target_, iter=it, ifs=[], is_async=0)])
         _locate(comp, node)
         return self.expr_ListComp(comp, target)
+
+    def named_lambda(self, fn, call):
+        """A lambda written where it is used (called at once, passed to ``map`` or as a
+        ``key=``): a local function of a fresh name; ``call`` then calls it by that name."""
+        name = self.names.fresh("lambda")
+        self._check_local_signature(name, fn.args, fn)
+        self.local_fns[name] = fn
+        return gast.copy_location(gast.Call(func=_load(name), args=list(call.args),
+                                            keywords=list(call.keywords)), call)
+
+    def keyed(self, node, target, kind):
+        """``sorted(xs, key=f)``, ``max(xs, key=f)``, ``min(xs, key=f)``: the keys are
+        computed (their values only order the items: no derivative flows through them),
+        then the items are read in that order::
+
+            ys = sorted(xs, key=f)    ==>   keys = [f(v) for v in xs]
+                                            order = key_order(keys, False)
+                                            ys = [xs[i] for i in order]
+        """
+        if len(node.args) != 1 or any(k.arg not in ("key", "reverse") or
+                                      (k.arg == "reverse" and kind != "sorted")
+                                      for k in node.keywords):
+            self.error(UnsupportedError, f"diffc supports {kind}(items, key=...) with one "
+                       "sequence" + (" and reverse=" if kind == "sorted" else ""), node)
+        items = self.expr(node.args[0])
+        if not isinstance(items, Var):
+            items = self.assign(AtomExpr(items), None, "items")
+        self.locals.add(items.name)
+        kw = {k.arg: k.value for k in node.keywords}
+        v = self.names.fresh("item")
+        key = kw["key"]
+        call = gast.Call(func=key, args=[_load(v)], keywords=[])
+        if isinstance(key, gast.Lambda):
+            call = self.named_lambda(key, gast.copy_location(
+                gast.Call(func=key, args=[_load(v)], keywords=[]), node))
+        comp = gast.ListComp(elt=call, generators=[gast.comprehension(
+            target=gast.Name(id=v, ctx=gast.Store(), annotation=None, type_comment=None),
+            iter=_load(items.name), ifs=[], is_async=0)])
+        _locate(comp, node)
+        keys = self.expr_ListComp(comp, None)
+        if kind == "sorted":
+            reverse = self.expr(kw["reverse"]) if "reverse" in kw else const(False)
+            order = self.assign(Call(containers.key_order, self.ns.bind(
+                "key_order", containers.key_order), [keys, reverse]), None, "order")
+            self.locals.add(order.name)
+            i = self.names.fresh("i")
+            comp = gast.ListComp(elt=quote_expr("s[i]", node, s=items.name, i=i),
+                                 generators=[gast.comprehension(
+                                     target=gast.Name(id=i, ctx=gast.Store(), annotation=None,
+                                                      type_comment=None),
+                                     iter=_load(order.name), ifs=[], is_async=0)])
+            _locate(comp, node)
+            return self.expr_ListComp(comp, target)
+        fn = containers.key_max if kind == "max" else containers.key_min
+        pick = self.assign(Call(fn, self.ns.bind(fn.__name__, fn), [keys]), None, "pick")
+        return self.assign(Subscript(items, pick), target, f"{items.name}_{kind}")
 
     def extend(self, ls, call):
         """``ls.extend(xs)`` appends the items of xs one by one (xs evaluated first)."""
@@ -157,7 +216,7 @@ class ScopedConstructs:
             self.error(UnsupportedError, f"the local function `{name}` takes *args or **kwargs, "
                        "which diffc does not support", node, "list the parameters explicitly")
         for d in list(a.defaults) + [d for d in a.kw_defaults if d is not None]:
-            if not isinstance(d, gast.Constant):
+            if _constant(d) is _NOT_CONSTANT:
                 self.error(UnsupportedError, f"the default values of the local function "
                            f"`{name}` must be constants", d, "pass the value at each call")
 
@@ -166,6 +225,11 @@ class ScopedConstructs:
         or returned."""
         binds = 0
         calls = {id(n.func) for n in gast.walk(self.parsed.node) if isinstance(n, gast.Call)}
+        # passed to map(...) or as a key=: called there, where it is inlined
+        calls |= {id(n.args[0]) for n in gast.walk(self.parsed.node) if isinstance(n, gast.Call)
+                  and isinstance(n.func, gast.Name) and n.func.id == "map" and n.args}
+        calls |= {id(k.value) for n in gast.walk(self.parsed.node) if isinstance(n, gast.Call)
+                  for k in n.keywords if k.arg == "key"}
         for n in gast.walk(self.parsed.node):
             if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef)) and n.name == name \
                     and n is not self.parsed.node:
@@ -216,7 +280,7 @@ class ScopedConstructs:
             if p in values:
                 value = values[p]
             elif p in defaults:
-                value = const(defaults[p].value)
+                value = const(_constant(defaults[p]))
             else:
                 self.error(UnsupportedError, f"`{name}` is missing its argument `{p}`", node)
             self.emit(Assign([Var(renames[p])], AtomExpr(value)))
@@ -254,6 +318,22 @@ class _Rename(gast.NodeTransformer):
 
     def visit_Lambda(self, node):
         return node
+
+
+_NOT_CONSTANT = object()
+
+
+def _constant(node):
+    """The value of a constant default (``0.5``, ``-0.25``, ``None``), or _NOT_CONSTANT."""
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)) and \
+            isinstance(node.operand, gast.Constant) and \
+            isinstance(node.operand.value, (int, float, complex)) and \
+            not isinstance(node.operand.value, bool):
+        v = node.operand.value
+        return -v if isinstance(node.op, gast.USub) else v
+    return _NOT_CONSTANT
 
 
 def _load(name):

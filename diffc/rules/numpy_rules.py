@@ -32,7 +32,8 @@ from ..backend.runtime import Items, div, index_vjp, minmax_weights, ravel_order
 from ..backend.checks import check_discrete, check_overlap, check_write
 from ..backend.containers import (attr_tangent, attr_tangent_vjp, dict_keys, dict_values_vjp,
                                   dict_has, dict_values, list_index, list_position, dict_values_adjoint, dict_values_tangent,
-                                  entries, like_sequence, loop_items, loop_items_tangent,
+                                  entries, key_max, key_min, key_order, like_sequence,
+                                  loop_items, loop_items_tangent,
                                   loop_items_vjp, make_dict, new_object,
                                   new_object_tangent, new_object_vjp, seq_max,
                                   seq_min, seq_pick, seq_pick_vjp, seq_vjp, sorted_tangent,
@@ -996,4 +997,4 @@ defnondiff(len, range, int, bool, round, isinstance, print, type,
            MethodRef("any"), MethodRef("all"))
 
 defnondiff(minmax_weights, ravel_order, dict_keys, dict_has, list_position, list_index,
-           second_order_call)   # piecewise-constant helpers of JVP rules
+           second_order_call, key_order, key_max, key_min)   # piecewise-constant helpers of JVP rules
