@@ -60,7 +60,8 @@ def err_try(x):
 
 def err_lambda_call(x):
     y = x * 2.0
-    return (lambda t: t * 3.0)(y)  # ERR
+    fs = [lambda t: t * 3.0]  # ERR  (a lambda stored as a value, not inlined)
+    return fs[0](y)
 
 
 def err_lambda_assigned(x):
