@@ -155,3 +155,26 @@ def test_third_derivative_through_a_function_held_in_a_variable_is_refused():
 def scalar_through_a_variable(x):
     fs = [cube, np.sin]
     return fs[0](x) + fs[1](x)
+
+
+class Bag:
+    """A plain object: diffc does not differentiate with respect to it as a whole."""
+
+
+def sum_of_squares_of_field(o):
+    return np.sum(o.v ** 2)
+
+
+def passes_a_plain_object_through_a_variable(x):
+    o = Bag()
+    o.v = x * 2.0
+    g = sum_of_squares_of_field
+    return g(o)
+
+
+def test_plain_object_passed_through_a_variable_is_refused_not_zero():
+    for run in (lambda: diffc.grad(passes_a_plain_object_through_a_variable)(X4.copy()),
+                lambda: diffc.jvp(passes_a_plain_object_through_a_variable)(X4.copy(),
+                                                                            np.ones(4))):
+        with pytest.raises(DiffcError, match="argument 1, a Bag holding real numbers"):
+            run()

@@ -56,6 +56,33 @@ def _numeric(v):
     return False
 
 
+def _holds_reals(v, depth=0):
+    """Does v hold real numbers diffc would have to differentiate (inside a value it does
+    not take as a whole: a plain object, a list mixing numbers and other things)?"""
+    if depth > 4 or isinstance(v, (bool, str, bytes, type)) or v is None or callable(v):
+        return False
+    if isinstance(v, (float, np.floating)):
+        return True
+    if isinstance(v, np.ndarray):
+        return v.dtype.kind in "fc"
+    if isinstance(v, (list, tuple, set)):
+        return any(_holds_reals(x, depth + 1) for x in v)
+    if isinstance(v, dict):
+        return any(_holds_reals(x, depth + 1) for x in v.values())
+    d = getattr(v, "__dict__", None)
+    return isinstance(d, dict) and any(_holds_reals(x, depth + 1) for x in d.values())
+
+
+def _check_opaque(fn, args, wrt):
+    for i, a in enumerate(args):
+        if i not in wrt and _holds_reals(a):
+            raise DiffcError(f"diffc cannot differentiate `{getattr(fn, '__name__', fn)}` "
+                             f"(called through a variable) with respect to its argument "
+                             f"{i + 1}, a {type(a).__name__} holding real numbers",
+                             hint="pass numbers, arrays, or lists, dicts, NamedTuples and "
+                                  "dataclasses of them")
+
+
 def _python(fn, n):
     """``fn`` as something diffc reads: Python functions (and partials, bound methods,
     callable objects) as they are; anything else, a one-line function calling it."""
@@ -138,6 +165,7 @@ def call_vjp(t, fn, args):
     if _zero(t):
         return out
     wrt, vjp = _derivative(fn, args, "vjp")
+    _check_opaque(fn, args, wrt)
     if not wrt:
         return out
     grads = vjp(*args, t)
@@ -150,6 +178,7 @@ def call_jvp(t, fn, args):
     """The tangent of ``fn(*args)`` along the tangents t of ``args`` (one per argument,
     0.0 for none)."""
     wrt, jvp = _derivative(fn, args, "jvp")
+    _check_opaque(fn, args, wrt)
     if not wrt:
         return zeros_tangent(fn(*args))
     ts = []
