@@ -143,3 +143,30 @@ def test_write_of_an_array_into_itself():
             diffc.grad(writes_itself_at_repeated_indices)(X4.copy())
     else:
         check_value_and_grad(writes_itself_at_repeated_indices, [X4.copy()])
+
+
+def sets_of_labels(x, labels):
+    ks = {lab % 3 for lab in labels}
+    fixed = {1, 2}
+    total = 0.0
+    for k in sorted(ks | fixed):
+        total = total + x[k] * k
+    return total * len(ks) + (2.0 if 1 in fixed else 0.0) * x[0]
+
+
+def test_sets_of_values_that_do_not_depend_on_the_inputs():
+    x = np.array([0.3, 0.5, 0.7])
+    g = diffc.grad(sets_of_labels)(x, [1, 4, 5])
+    np.testing.assert_allclose(g, numeric_grad(lambda v: sets_of_labels(v, [1, 4, 5]), [x]),
+                               rtol=1e-6)
+    _, t = diffc.jvp(sets_of_labels)(x, [1, 4, 5], np.ones(3))
+    assert t == pytest.approx(np.sum(g))
+
+
+def set_of_inputs(x):
+    return sum({x[0], x[1]})
+
+
+def test_a_set_of_values_that_depend_on_the_inputs_is_refused():
+    with pytest.raises(diffc.NoRuleError, match="no derivative rule for `set`"):
+        diffc.grad(set_of_inputs)(np.array([0.3, 0.5]))

@@ -68,8 +68,6 @@ UNSUPPORTED_STMTS = {
 UNSUPPORTED_EXPRS = {
     gast.Lambda: ("a lambda other than `name = lambda ...` called by that name",
                   "assign it to a local name and call it, or define a module-level function"),
-    gast.SetComp: ("a set comprehension", "write it as a `for` loop"),
-    gast.Set: ("a set display", None),
     gast.Yield: ("`yield`", None),
     gast.YieldFrom: ("`yield from`", None),
     gast.Await: ("`await`", None),

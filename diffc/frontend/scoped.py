@@ -46,6 +46,21 @@ class ScopedConstructs:
         self.emit(Assign([result], SeqLit("list", [])))
         return self.comprehension(node, result, "result.append(elt)", elt=node.elt)
 
+    def expr_SetComp(self, node, target):
+        """``{e for t in it}``: ``set([e for t in it])`` (a set has no derivative: fine for
+        values that do not depend on the inputs, refused by the rule lookup otherwise)."""
+        comp = gast.copy_location(gast.ListComp(elt=node.elt, generators=node.generators),
+                                  node)
+        items = self.expr_ListComp(comp, None)
+        return self.assign(Call(builtins.set, self.ns.bind("set", builtins.set), [items]),
+                           target, "members")
+
+    def expr_Set(self, node, target):
+        """``{a, b}``: ``set([a, b])``, as a set comprehension."""
+        items = self.seq(gast.List(elts=node.elts, ctx=gast.Load()), "list", None)
+        return self.assign(Call(builtins.set, self.ns.bind("set", builtins.set), [items]),
+                           target, "members")
+
     def expr_DictComp(self, node, target):
         """``{k: v for t in it}``: a loop that writes the entries into a new dict."""
         result = target or Var(self.names.fresh("entries"))
