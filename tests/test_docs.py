@@ -25,3 +25,16 @@ def test_bouncing_ball_example_recovers_the_parameters():
     drag = float(recovered.split("drag")[1].split(",")[0])
     restitution = float(recovered.split("restitution")[1])
     assert abs(drag - 0.35) < 0.01 and abs(restitution - 0.8) < 0.005
+
+
+def test_probe_orbit_example_recovers_the_parameters():
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "probe_orbit.py")],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    for line in out.splitlines():
+        if line.startswith("d loss / d"):       # diffc's gradient and central differences
+            _, _, ours, _, _, fd = line.split()[-6:]
+            assert abs(float(ours) - float(fd)) < 1e-6 * max(1.0, abs(float(fd)))
+    recovered = out.split("recovered values:")[1].split("(")[0]
+    mass = float(recovered.split("mass")[1].split(",")[0])
+    drag = float(recovered.split("drag")[1])
+    assert abs(mass - 1.3) < 0.01 and abs(drag - 0.05) < 0.002

@@ -27,7 +27,7 @@ import weakref
 import numpy as np
 
 from ..errors import DiffcError
-from .runtime import Items, _PYSCALAR, _fields, _zero, zeros_tangent
+from .runtime import Entries, Items, _PYSCALAR, _fields, _zero, zeros_tangent
 
 __all__ = ["call_function", "call_vjp", "call_jvp", "call_jvp_vjp", "second_order_call"]
 
@@ -158,6 +158,37 @@ def call_function(fn, args):
     return out
 
 
+def _as_adjoint(g, x):
+    """A gradient diffc's API returned for argument x, as the adjoint generated code adds
+    up: per field (``Entries``; a NamedTuple's positional, ``Items``), per key, per item."""
+    fields = _fields(x)
+    if fields is not None:
+        parts = [_as_adjoint(getattr(g, f), getattr(x, f)) for f in fields]
+        return Items(parts) if isinstance(x, tuple) else Entries(zip(fields, parts))
+    if isinstance(x, dict) and isinstance(g, dict):
+        return Entries((k, _as_adjoint(g[k], x[k])) for k in x)
+    if isinstance(x, (list, tuple)) and isinstance(g, list):
+        return Items(_as_adjoint(gi, xi) for gi, xi in zip(g, x))
+    return g
+
+
+def _as_tangent(t, x):
+    """The tangent generated code holds for argument x (zeros missing, a dict of fields
+    for an object) as the API takes it: complete, of x's structure."""
+    if type(t) in _PYSCALAR and t == 0:
+        return zeros_tangent(x) if not isinstance(x, _PYSCALAR) else 0.0
+    fields = _fields(x)
+    if fields is not None:
+        get = t.get if isinstance(t, dict) else (lambda f, d: getattr(t, f))
+        return {f: _as_tangent(get(f, 0.0), getattr(x, f)) for f in fields}
+    if isinstance(x, dict):
+        return {k: _as_tangent(t.get(k, 0.0) if isinstance(t, dict) else 0.0, v)
+                for k, v in x.items()}
+    if isinstance(x, (list, tuple)) and isinstance(t, (list, tuple)) and len(t) == len(x):
+        return [_as_tangent(ti, xi) for ti, xi in zip(t, x)]
+    return t
+
+
 def call_vjp(t, fn, args):
     """The adjoints of ``args`` in ``fn(*args)`` for the result's adjoint t: one per
     argument (0.0 for those that are not numbers or arrays)."""
@@ -170,7 +201,7 @@ def call_vjp(t, fn, args):
         return out
     grads = vjp(*args, t)
     for i, gi in zip(wrt, grads if len(wrt) > 1 else (grads,)):
-        out[i] = gi
+        out[i] = _as_adjoint(gi, args[i])
     return out
 
 
@@ -181,12 +212,7 @@ def call_jvp(t, fn, args):
     _check_opaque(fn, args, wrt)
     if not wrt:
         return zeros_tangent(fn(*args))
-    ts = []
-    for i in wrt:
-        ti = t[i] if isinstance(t, (list, tuple)) else 0.0
-        if type(ti) in _PYSCALAR and ti == 0 and not isinstance(args[i], _PYSCALAR):
-            ti = zeros_tangent(args[i])
-        ts.append(ti)
+    ts = [_as_tangent(t[i] if isinstance(t, (list, tuple)) else 0.0, args[i]) for i in wrt]
     _, tangent = jvp(*args, tuple(ts) if len(wrt) > 1 else ts[0])
     return tangent
 
@@ -208,17 +234,15 @@ def call_jvp_vjp(ct, t, fn, args, which):
         vjp2 = BUILD(jvp, wrt + (len(args),), "vjp")     # (args..., tangent) -> pair
         with _lock:
             _built[key] = (fn, vjp2)
-    ts = [t[i] if isinstance(t, (list, tuple)) else 0.0 for i in wrt]
-    ts = [zeros_tangent(args[i]) if type(ti) in _PYSCALAR and ti == 0 and
-          not isinstance(args[i], _PYSCALAR) else ti for i, ti in zip(wrt, ts)]
+    ts = [_as_tangent(t[i] if isinstance(t, (list, tuple)) else 0.0, args[i]) for i in wrt]
     value = fn(*args)
     tangent = tuple(ts) if len(wrt) > 1 else ts[0]
     grads = vjp2(*args, tangent, (zeros_tangent(value), ct))
     *g_args, g_t = grads
     for i, ga in zip(wrt, g_args):
-        out_args[i] = ga
+        out_args[i] = _as_adjoint(ga, args[i])
     for i, gt in zip(wrt, g_t if len(wrt) > 1 else (g_t,)):
-        out_t[i] = gt
+        out_t[i] = _as_adjoint(gt, args[i])
     return (out_t, out_args)[which]
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from ..backend import checks, writes
 from ..errors import UnsupportedError
 from ..ir.liveness import live_after
-from ..ir.nodes import (Append, Assign, AtomExpr, Attribute, Call, Const, Drop, ExprStmt,
+from ..ir.nodes import (Append, Assign, AtomExpr, Attribute, Call, Const, Drop, ExprStmt, Field,
                         MethodRef, Raw, Return, SeqLit, SetItem, Slice, Subscript, Var)
 from ..ir.visit import atom_reads, children, walk
 from ..rules.effects import result_may_share
@@ -101,7 +101,7 @@ def prepare_writes(fn_ir, namespace, names):
     entry = [Assign([Var(p)], Call(writes.copy_arg, copy, [Var(p)]), fn_ir.loc)
              for p in fn_ir.params if p in shared]
     _mark(fn_ir.body, classes, live_after(fn_ir.body),
-          namespace.bind("check_overlap", checks.check_overlap))
+          namespace.bind("check_overlap", checks.check_overlap), {None: stmts})
     body = fn_ir.body
     if body and isinstance(body[-1], Return) and atom_reads(body[-1].value) & shared:
         ret = body[-1]
@@ -112,7 +112,44 @@ def prepare_writes(fn_ir, namespace, names):
     fn_ir.body = entry + body
 
 
-def _mark(stmts, classes, live, overlap):
+def _holders(cache, x):
+    """Names that may be the object x (``t = x``, an item of a holder) or hold it
+    (``t = [x]``, ``ls.append(x)``, ``c[i] = x``), and calls' results that may be either,
+    found flow-insensitively over the function (``cache[None]``, its statements). Values
+    read from x's fields are neither: rebinding a field leaves them as they were."""
+    stmts = cache[None]
+    alias, hold = {x}, set()
+    while True:
+        before = len(alias) + len(hold)
+        for s in stmts:
+            if not isinstance(s, Assign):
+                continue
+            e, targets = s.value, {t.name for t in s.targets}
+            if isinstance(e, (SetItem, Append)):
+                if atom_reads(e.item) & (alias | hold):
+                    hold.add(s.target.name)
+            elif isinstance(e, (Subscript, Attribute)):
+                if atom_reads(e.value) & hold:         # an item of a holder may be x
+                    alias |= targets
+                    hold |= targets
+            elif isinstance(e, AtomExpr) and isinstance(e.atom, Var):
+                if e.atom.name in alias:
+                    alias |= targets
+                if e.atom.name in hold:
+                    hold |= targets
+            elif not isinstance(e, Drop):
+                src = {n for n in _shared(e) if isinstance(n, str)}
+                if src & (alias | hold):
+                    hold |= targets
+                    if not isinstance(e, SeqLit) and not (isinstance(e, AtomExpr) and
+                                                          isinstance(e.atom, SeqLit)):
+                        alias |= targets
+        if len(alias) + len(hold) == before:
+            cache[x] = alias | hold
+            return cache[x]
+
+
+def _mark(stmts, classes, live, overlap, objects):
     """Each write keeps the variables that may share its memory and are read after it;
     ad/effects.py checks them at run time where a derivative flows through them. A write
     whose items may share the array's memory (``x[idx] = x``) is checked for NumPy 1's
@@ -121,12 +158,17 @@ def _mark(stmts, classes, live, overlap):
     while i < len(stmts):
         s = stmts[i]
         for c in children(s):
-            _mark(c, classes, live, overlap)
+            _mark(c, classes, live, overlap, objects)
         if _is_write(s):
             x = s.target.name
             s.value.keep = frozenset(n for n in classes[x] - {x} if isinstance(n, str))
             back = _written_back(stmts, i)
-            s.value.partners = tuple(sorted(n for n in classes[x] & live.get(id(s), set())
+            sharing = classes[x]
+            if isinstance(s.value, SetItem) and isinstance(s.value.index, Field):
+                # o.a = v rebinds a field: it changes what holds o itself, not the values
+                # read from o's fields before (o.a's old array is left as it was)
+                sharing = sharing & (objects[x] if x in objects else _holders(objects, x))
+            s.value.partners = tuple(sorted(n for n in sharing & live.get(id(s), set())
                                             if isinstance(n, str) and n != x and n not in back))
             item = getattr(s.value, "item", None)
             if isinstance(s.value, SetItem) and isinstance(item, Var) and \
@@ -149,7 +191,6 @@ def _written_back(stmts, i):
     read and the store may rebind the container or the index, nor read the container
     after the write (statements that do neither, such as forward mode's tangent
     statements, may come between)."""
-    from ..ir.nodes import Attribute, Field
     from ..ir.printer import fmt_index
     from ..ir.visit import stmt_reads
     back, cur, pos = set(), stmts[i].target.name, i
@@ -188,7 +229,6 @@ def _written_back(stmts, i):
 def _basic_static(index):
     """An index made only of slices, fields and integer or string literals (never an
     index array)."""
-    from ..ir.nodes import Field
     parts = index if isinstance(index, tuple) else (index,)
     return all(isinstance(p, (Slice, Field)) or
                (isinstance(p, Const) and type(p.value) in (int, str, bool, type(None)))
