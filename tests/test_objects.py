@@ -217,3 +217,27 @@ def test_objects_diffc_cannot_follow_are_refused_in_both_modes(f, message):
                 lambda: diffc.jvp(f)(X4.copy(), np.ones(4))):
         with pytest.raises(diffc.DiffcError, match=re.escape(message)):
             run()
+
+
+def object_held_in_a_list_written(x):
+    o = Bag()
+    o.v = x
+    held = [o]
+    o.v = x * 2.0                 # changes held[0].v too
+    return np.sum(held[0].v)
+
+
+def old_field_value_read_after_a_write(x):
+    o = Bag()
+    o.v = x
+    track = [o.v]                 # the old value, not the object
+    o.v = x * 2.0                 # rebinds the field: track[0] is left as it was
+    return np.sum(track[0] * o.v)
+
+
+def test_field_writes_are_checked_against_what_holds_the_object():
+    with pytest.raises(diffc.DiffcError, match="changes `held` too"):
+        diffc.grad(object_held_in_a_list_written)(X4.copy())
+    g = diffc.grad(old_field_value_read_after_a_write)(X4.copy())
+    np.testing.assert_allclose(g, numeric_grad(old_field_value_read_after_a_write,
+                                               [X4.copy()]), rtol=1e-6)
