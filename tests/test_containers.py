@@ -422,3 +422,16 @@ def calls_a_helper_writing_through_a_loop(x):
 def test_helpers_writing_through_items_of_their_lists_are_still_refused(f):
     with pytest.raises(diffc.UnsupportedError, match="may write into `y`"):
         diffc.grad(f)(X4.copy())
+
+
+def slice_of_a_list_then_written(x):
+    ls1 = [x * 1.0, x * 2.0, np.sin(x)]
+    ls2 = ls1[:]
+    ls2[0] = np.full(4, 0.5)
+    tail = ls1[1:]
+    return np.sum(ls2) + np.sum(tail[1] * tail[0])
+
+
+def test_adjoint_through_a_slice_of_a_list():
+    # crashed in index_vjp (a slice of a list of arrays; found by --containers)
+    test_all_modes(slice_of_a_list_then_written)

@@ -454,6 +454,15 @@ def index_vjp(dx, x, idx, g):
             dx = Entries() if _zero(dx) else Entries() + dx
         dx[idx] = dx[idx] + g
         return dx
+    if isinstance(x, (list, tuple)) and isinstance(idx, slice):
+        # a slice of a list (ls[1:], ls[:]): the items' adjoints back in their places
+        if _zero(g):
+            return dx
+        if not isinstance(dx, Items):
+            dx = Items([0.0] * len(x)) if _zero(dx) else Items([0.0] * len(x)) + dx
+        for k, i in enumerate(range(len(x))[idx]):
+            dx[i] = dx[i] + g[k]
+        return dx
     if isinstance(x, (list, tuple)) and isinstance(idx, (int, np.integer)):
         # an item of a list or tuple (a NamedTuple's adjoint is positional too) (maybe of differently shaped values): one adjoint per item
         if not isinstance(dx, Items):
