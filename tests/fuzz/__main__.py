@@ -1,4 +1,4 @@
-"""python -m tests.fuzz --n 10000 --seed S [--jobs 2] [--shrink] [--effects | --writes]
+"""python -m tests.fuzz --n 10000 --seed S [--jobs 2] [--shrink] [--effects | --writes | --containers]
 
 Generates N random programs (seeds S .. S+N-1), checks diffc's gradients
 against finite differences, prints a summary (counts per class, time,
@@ -17,12 +17,23 @@ filled in loops, recurrences, overwrite-then-read, stencils, writes in
 branches and while loops, views read after a write (refused, never wrong). Each
 sample is also checked in forward mode (diffc.jvp against the FD derivative
 along a random tangent), and diffc must leave the caller's arrays unchanged.
+
+--containers generates the programs of gen_containers.ContainersConfig: lists
+and dicts used as storage (displays, append/extend/pop, item reads and writes,
+ls[i] += e, d[k] = e, loops over items/values/keys/enumerate/zip, np.stack and
+np.array of lists, sum/max/min/sorted, dicts of lists, lists of dicts, the
+char-RNN hs[t] = np.tanh(... hs[t - 1])), list and dict comprehensions,
+generator expressions, lambdas and nested defs closing over locals, and lists,
+tuples and dicts as arguments (differentiated: finite differences leaf by
+leaf). Each sample is also checked in forward mode (jvp with tangents of the
+arguments' structure), and diffc must leave the arguments unchanged.
 """
 import argparse
 import sys
 import time
 
 from .gen import EffectsConfig, WritesConfig
+from .gen_containers import ContainersConfig
 from .runner import Summary, cli_flags, failure_report, run_many, shrink_many
 
 
@@ -48,10 +59,15 @@ def main(argv=None):
     ap.add_argument("--writes", action="store_true",
                     help="programs writing into arrays (x[i] = v, x[i] op= v, slices, masks, index "
                          "arrays) in loops and branches, also checked in forward mode (gen.WritesConfig)")
+    ap.add_argument("--containers", action="store_true",
+                    help="programs with lists and dicts as storage, comprehensions, lambdas and local "
+                         "functions, container arguments; also checked in forward mode "
+                         "(gen_containers.ContainersConfig)")
     a = ap.parse_args(argv)
-    if a.effects and a.writes:
-        ap.error("--effects and --writes are separate program kinds: choose one")
-    config = WritesConfig if a.writes else EffectsConfig if a.effects else None
+    if a.effects + a.writes + a.containers > 1:
+        ap.error("--effects, --writes and --containers are separate program kinds: choose one")
+    config = (WritesConfig if a.writes else EffectsConfig if a.effects
+              else ContainersConfig if a.containers else None)
 
     seeds = [int(s) for s in a.seeds.split(",")] if a.seeds else list(range(a.seed, a.seed + a.n))
     t0 = time.time()

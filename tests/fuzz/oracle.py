@@ -31,6 +31,18 @@ gets its finite differences item by item; its gradient is compared as the
 float64 array of shape ``np.shape(arg)`` diffc documents, or item by item
 for a list of differently shaped items).  Every call (primal, FD, diffc) gets
 fresh copies of the arguments, arrays inside lists included.
+
+Dicts, tuples and nested containers (``--containers``: a dict of arrays and a
+list, a list of dicts...) get finite differences number by number
+(``_fd_tree``) and their gradients are compared leaf by leaf in the
+argument's order (``_check_tree``: a dict gives a dict with the same keys, a
+list or tuple a list/tuple of the items' gradients, or the float64 array of
+``np.shape(arg)`` for numbers of one shape); tangents have the argument's
+structure and the directional FD moves every leaf (``_axpy``).  ``max(xs)``,
+``min(xs)``, ``max(a, b, c)`` record Python's pick and its margin, ``sorted(xs)``
+the permutation and the gaps (with ``key=``: the order of the keys).  A
+config with a ``generate_one`` (``gen_containers.ContainersConfig``) brings its
+own generator.
 """
 import ast
 import importlib.util
@@ -179,6 +191,10 @@ class Instrument(ast.NodeTransformer):
             return self._hook("pair", [f] + node.args)
         if isinstance(f, ast.Name) and f.id in ("max", "min") and len(node.args) == 2 and not node.keywords:
             return self._hook("pair", [f] + node.args)
+        if isinstance(f, ast.Name) and f.id in ("max", "min") and node.args and not node.keywords:
+            return self._hook("seqred", [ast.Constant(f.id), f] + node.args)
+        if isinstance(f, ast.Name) and f.id == "sorted" and len(node.args) == 1:
+            return self._hook("sortedf", [f] + node.args, node.keywords)
         if (a in ("abs", "absolute") or isinstance(f, ast.Name) and f.id == "abs") and len(node.args) == 1:
             return self._hook("absf", [f] + node.args)
         if a in _RED and node.args:
@@ -327,6 +343,31 @@ class Tracer:
             self.margin = min(self.margin, float(rel.min()))
         self.sig.append((site, _key(order)))
 
+    def seqred(self, site, which, fn, *args):
+        """max(xs) / min(xs) / max(a, b, c): Python's pick (the first of equal items)."""
+        items = list(args[0]) if len(args) == 1 else list(args)
+        res = fn(items)
+        if items and all(np.ndim(v) == 0 for v in items):
+            a = np.array([float(v) for v in items])
+            k = int(np.argmax(a) if which == "max" else np.argmin(a))
+            others = np.delete(a, k)
+            if others.size:
+                gaps = np.abs(others - a[k])
+                rel = gaps / np.maximum(1.0, np.maximum(np.abs(others), abs(a[k])))
+                self.margin = min(self.margin, float(rel.min()))
+            self.sig.append((site, ("seq", k)))
+        return res
+
+    def sortedf(self, site, fn, xs, **kw):
+        """sorted(xs, reverse=...) of numbers: the permutation and the gaps (a key: its order only)."""
+        items = list(xs)
+        if kw.get("key") is None and items and all(np.ndim(v) == 0 for v in items):
+            self._sorted(site, np.array([float(v) for v in items]), -1)
+        else:
+            self.sig.append((site, repr(fn(range(len(items)), key=lambda j: kw["key"](items[j]))
+                                        if kw.get("key") is not None else len(items))))
+        return fn(items, **kw)
+
     def sortm(self, site, obj, *args, **kw):
         self._sorted(site, obj, kw.get("axis", args[0] if args else -1))
         return obj.sort(*args, **kw)
@@ -342,6 +383,10 @@ def _copy(a):
         return a.copy()
     if isinstance(a, list):
         return [_copy(x) for x in a]
+    if isinstance(a, tuple):
+        return tuple(_copy(x) for x in a)
+    if isinstance(a, dict):
+        return {k: _copy(v) for k, v in a.items()}
     return a
 
 
@@ -354,8 +399,11 @@ def _same(x, y):
     if isinstance(x, np.ndarray):
         return (isinstance(y, np.ndarray) and x.dtype == y.dtype and x.shape == y.shape
                 and np.array_equal(x, y))
-    if isinstance(x, list):
-        return isinstance(y, list) and len(x) == len(y) and all(_same(a, b) for a, b in zip(x, y))
+    if isinstance(x, (list, tuple)):
+        return type(x) is type(y) and len(x) == len(y) and all(_same(a, b) for a, b in zip(x, y))
+    if isinstance(x, dict):
+        return (isinstance(y, dict) and list(x) == list(y)
+                and all(_same(x[k], y[k]) for k in x))
     return type(x) is type(y) and x == y
 
 
@@ -366,8 +414,10 @@ def _read_only(args):
     for a in args:
         if isinstance(a, np.ndarray):
             a.flags.writeable = False
-        elif isinstance(a, list):
+        elif isinstance(a, (list, tuple)):
             _read_only(a)
+        elif isinstance(a, dict):
+            _read_only(list(a.values()))
     return args
 
 
@@ -382,6 +432,8 @@ def _regular(x):
 
 def _flat(g):
     """All numbers of a gradient (array, float, or list of them) as a 1-D array."""
+    if isinstance(g, dict):
+        g = list(g.values())
     if isinstance(g, (list, tuple)):
         parts = [_flat(i) for i in g]
         return np.concatenate(parts) if parts else np.zeros(0)
@@ -488,7 +540,9 @@ def fd_grads(loaded, args, wrt, base_sig):
         x = args[i]
         out = []
         for eps in (EPS1, EPS2):
-            if isinstance(x, list):
+            if _nested(x):
+                g = _fd_tree(loaded, args, i, eps, base_sig)
+            elif isinstance(x, list):
                 g = _fd_list(loaded, args, i, eps, base_sig)
             elif isinstance(x, np.ndarray):
                 g = np.zeros(x.shape)
@@ -538,6 +592,71 @@ def _fd_list(loaded, args, i, eps, base_sig):
     if _regular(x):
         return np.array(items, dtype=np.float64).reshape(np.shape(x))
     return items
+
+
+def _nested(x):
+    """A dict or tuple, or a list holding containers: checked leaf by leaf (_fd_tree)."""
+    return isinstance(x, (dict, tuple)) or \
+        isinstance(x, list) and any(isinstance(v, (list, tuple, dict)) for v in x)
+
+
+def _leaf_paths(x, path=()):
+    """(path, leaf) of every float / array inside nested lists, tuples and dicts (in order)."""
+    if isinstance(x, dict):
+        for k, v in x.items():
+            yield from _leaf_paths(v, path + (k,))
+    elif isinstance(x, (list, tuple)):
+        for j, v in enumerate(x):
+            yield from _leaf_paths(v, path + (j,))
+    else:
+        yield path, x
+
+
+def _replace_at(x, path, leaf):
+    """A copy of the container x with the leaf at path replaced (the rest shared)."""
+    if not path:
+        return leaf
+    k = path[0]
+    if isinstance(x, dict):
+        y = dict(x)
+    else:
+        y = list(x)
+    y[k] = _replace_at(x[k], path[1:], leaf)
+    return tuple(y) if isinstance(x, tuple) else y
+
+
+def _fd_tree(loaded, args, i, eps, base_sig):
+    """Central differences w.r.t. every number inside the container args[i]: a
+    structure like args[i] (dicts, lists, tuples) of floats and arrays."""
+    x = args[i]
+    g = x
+    for path, leaf in _leaf_paths(x):
+        d = np.zeros(np.shape(leaf))
+        for k in np.ndindex(*np.shape(leaf)):
+            vals = []
+            for sgn in (1, -1):
+                if isinstance(leaf, np.ndarray):
+                    new = leaf.copy()
+                    new[k] += sgn * eps
+                else:
+                    new = leaf + sgn * eps
+                a = list(args)
+                a[i] = _replace_at(x, path, new)
+                vals.append(_fd_eval(loaded, a, base_sig))
+            d[k] = (vals[0] - vals[1]) / (2 * eps)
+        g = _replace_at(g, path, d if isinstance(leaf, np.ndarray) else float(d))
+    return g
+
+
+def _axpy(x, t, s):
+    """x + s * t leaf by leaf (containers of floats and arrays; floats stay floats)."""
+    if isinstance(x, dict):
+        return {k: _axpy(v, t[k], s) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        out = [_axpy(v, tv, s) for v, tv in zip(x, t)]
+        return tuple(out) if isinstance(x, tuple) else out
+    y = x + s * t
+    return float(y) if isinstance(x, float) else y
 
 
 class _Reject(Exception):
@@ -675,6 +794,9 @@ def fd_directional(loaded, args, wrt, tangents, base_sig):
             a = list(args)
             for i in wrt:
                 t = tangents[i]
+                if isinstance(args[i], (list, tuple, dict)):
+                    a[i] = _axpy(args[i], t, sgn * eps)
+                    continue
                 a[i] = args[i] + sgn * eps * t
                 if isinstance(args[i], float):
                     a[i] = float(a[i])
@@ -836,6 +958,8 @@ def _jvp_kind(o):
 
 def _check_one(prog, pos, arg, g, r5, r6, scale, note=""):
     name = f"x{pos}"
+    if _nested(arg):
+        return _check_tree(name, arg, g, r5, r6, scale, note)
     if isinstance(arg, list):
         return _check_list(name, arg, g, r5, r6, scale, note)
     if isinstance(arg, float):
@@ -887,6 +1011,57 @@ def _check_list(name, arg, g, r5, r6, scale, note):
     return None
 
 
+class _Structure(Exception):
+    pass
+
+
+def _leaves_like(arg, g, path):
+    """The leaves of the gradient g of the container arg, in arg's order: a dict
+    gets a dict (same keys), a list or tuple a list/tuple of the items' gradients
+    or, for numbers of one shape, a float64 array of shape np.shape(arg); a float a
+    float, an array a float64 array of its shape. Raises _Structure otherwise."""
+    if isinstance(arg, dict):
+        if not isinstance(g, dict) or set(g) != set(arg):
+            raise _Structure(f"{path} is a dict with keys {list(arg)}; its gradient is "
+                             f"{type(g).__name__} {list(g) if isinstance(g, dict) else _shape_of(g)}")
+        return [x for k in arg for x in _leaves_like(arg[k], g[k], f"{path}[{k!r}]")]
+    if isinstance(arg, (list, tuple)):
+        if isinstance(g, np.ndarray) and _regular(arg) and \
+                not any(isinstance(v, (list, tuple, dict)) for v in arg):
+            if g.dtype != np.float64 or g.shape != np.shape(arg):
+                raise _Structure(f"{path} has shape {np.shape(arg)}; its gradient is {g.dtype} {g.shape}")
+            return [np.ravel(g)]
+        if not isinstance(g, (list, tuple)) or len(g) != len(arg):
+            raise _Structure(f"{path} is a {type(arg).__name__} of {len(arg)} items; its gradient is "
+                             f"{type(g).__name__} {_shape_of(g)}")
+        return [x for j, (a, gj) in enumerate(zip(arg, g)) for x in _leaves_like(a, gj, f"{path}[{j}]")]
+    if isinstance(arg, np.ndarray):
+        if not isinstance(g, np.ndarray) or g.dtype != np.float64 or g.shape != arg.shape:
+            raise _Structure(f"{path} is float64 {arg.shape}; its gradient is {type(g).__name__} "
+                             f"{getattr(g, 'dtype', '')} {np.shape(g)}")
+        return [np.ravel(g)]
+    if not (isinstance(g, (float, np.floating)) or isinstance(g, np.ndarray) and g.shape == ()):
+        raise _Structure(f"{path} is a float; its gradient is {type(g).__name__} {_shape_of(g)}")
+    return [np.ravel(np.asarray(g, dtype=np.float64))]
+
+
+def _check_tree(name, arg, g, r5, r6, scale, note):
+    """The gradient of a dict / tuple / nested list argument, compared leaf by leaf."""
+    try:
+        leaves = _leaves_like(arg, g, name)
+    except _Structure as e:
+        return Outcome("WRONG", "gradient type/shape (container argument)" + note, str(e))
+    ga = np.concatenate(leaves) if leaves else np.zeros(0)
+    f5, f6 = _flat(r5), _flat(r6)
+    if not np.all(np.isfinite(ga)):
+        return Outcome("WRONG", "non-finite gradient" + note,
+                       f"d/d{name}: expected {r5!r}\n        actual   {g!r}")
+    if not (_close(ga, f5, scale) or _close(ga, f6, scale)):
+        return Outcome("WRONG", "gradient mismatch" + note,
+                       f"d/d{name}: expected (FD) {r5!r}\n        actual (diffc) {g!r}")
+    return None
+
+
 def _shape_of(g):
     try:
         return np.shape(g)
@@ -926,11 +1101,14 @@ def run_seed(seed, config=None):
     t0 = time.time()
     rejects = {}
     kw = {} if config is None else {"config": config}
+    gen_one = generate_one
+    if getattr(config, "generate_one", None) is not None:      # e.g. gen_containers.ContainersConfig
+        gen_one, kw = config.generate_one, {}
     last = None
     for attempt in range(MAX_ATTEMPTS):
         for draw in range(MAX_DRAWS):
             try:
-                prog = generate_one(seed, attempt, draw, **kw)
+                prog = gen_one(seed, attempt, draw, **kw)
             except Exception as e:                  # noqa: BLE001
                 o = Outcome("INVALID", f"generator raised {type(e).__name__}",
                             "".join(traceback.format_exception(type(e), e, e.__traceback__))[-2000:])

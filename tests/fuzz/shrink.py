@@ -503,6 +503,10 @@ def _round(a, digits):
         return np.round(a, digits)
     if isinstance(a, list):
         return [_round(x, digits) for x in a]
+    if isinstance(a, tuple):
+        return tuple(_round(x, digits) for x in a)
+    if isinstance(a, dict):
+        return {k: _round(v, digits) for k, v in a.items()}
     return round(a, digits) if isinstance(a, float) else a
 
 
@@ -533,6 +537,10 @@ def _arg_repr(a):
         return f"np.array({a.tolist()!r})"
     if isinstance(a, list):
         return "[" + ", ".join(_arg_repr(x) for x in a) + "]"
+    if isinstance(a, tuple):
+        return "(" + ", ".join(_arg_repr(x) for x in a) + ("," if len(a) == 1 else "") + ")"
+    if isinstance(a, dict):
+        return "{" + ", ".join(f"{k!r}: {_arg_repr(v)}" for k, v in a.items()) + "}"
     return repr(a)
 
 
@@ -610,6 +618,95 @@ _FD_WRITES = [
     "        b[i] = args[i] - eps * t",
     "    return (f(*a) - f(*b)) / (2 * eps)",
 ]
+
+
+_FD_TREE = [
+    "def _leaves(x):",
+    "    \"\"\"The numbers inside nested lists, tuples and dicts (in order), as one float64 vector.\"\"\"",
+    "    if isinstance(x, dict):",
+    "        x = list(x.values())",
+    "    if isinstance(x, (list, tuple)):",
+    "        parts = [_leaves(v) for v in x]",
+    "        return np.concatenate(parts) if parts else np.zeros(0)",
+    "    return np.ravel(np.asarray(x, dtype=np.float64))",
+    "",
+    "",
+    "def _axpy(x, t, s):",
+    "    if isinstance(x, dict):",
+    "        return {k: _axpy(v, t[k], s) for k, v in x.items()}",
+    "    if isinstance(x, (list, tuple)):",
+    "        return type(x)(_axpy(v, w, s) for v, w in zip(x, t))",
+    "    return x + s * t",
+    "",
+    "",
+    "def _basis(x, j):",
+    "    \"\"\"A tangent like x with a 1 at the j-th number (in _leaves order), 0 elsewhere.\"\"\"",
+    "    count = [0]",
+    "",
+    "    def put(v):",
+    "        if isinstance(v, dict):",
+    "            return {k: put(w) for k, w in v.items()}",
+    "        if isinstance(v, (list, tuple)):",
+    "            return type(v)(put(w) for w in v)",
+    "        n = np.size(v)",
+    "        e = np.zeros(n)",
+    "        if count[0] <= j < count[0] + n:",
+    "            e[j - count[0]] = 1.0",
+    "        count[0] += n",
+    "        return e.reshape(np.shape(v)) if isinstance(v, np.ndarray) else float(e[0])",
+    "    return put(x)",
+    "",
+    "",
+    "def _fuzz_fd_along(f, args, wrt, tangents, eps=1e-6):",
+    "    \"\"\"Central differences of f along the tangents (containers moved leaf by leaf).\"\"\"",
+    "    a, b = list(args), list(args)",
+    "    for i, t in zip(wrt, tangents):",
+    "        a[i], b[i] = _axpy(args[i], t, eps), _axpy(args[i], t, -eps)",
+    "    return (f(*a) - f(*b)) / (2 * eps)",
+    "",
+    "",
+    "def _fuzz_fd(f, args, i, eps=1e-6):",
+    "    \"\"\"Central differences of f w.r.t. every number in args[i], in _leaves order.\"\"\"",
+    "    n = _leaves(args[i]).size",
+    "    return np.array([_fuzz_fd_along(f, args, (i,), (_basis(args[i], j),), eps) for j in range(n)])",
+]
+
+
+def _tree_test(outcome, prog, fname, tag):
+    """A regression test for a --containers program: gradients (dicts, lists, tuples)
+    compared number by number, then forward mode along the tangents."""
+    lines = [
+        f"def test_fuzz_seed_{tag}():",
+        f"    args = ({', '.join(_arg_repr(a) for a in prog.args)}{',' if len(prog.args) == 1 else ''})",
+    ]
+    rev = []
+    if "single wrt" in outcome.kind:
+        w = prog.extra_wrt
+        wi = w if isinstance(w, int) else int(w[1:])
+        rev += [
+            f"    g = diffc.grad({fname}, wrt={w!r})(*args)",
+            f"    np.testing.assert_allclose(_leaves(g), _fuzz_fd({fname}, args, {wi}), rtol=1e-5, atol=1e-7)",
+        ]
+    else:
+        rev += [
+            f"    wrt = {prog.wrt!r}",
+            f"    value, grads = diffc.value_and_grad({fname}, wrt=wrt)(*args)",
+            f"    assert np.isclose(value, {fname}(*args), rtol=1e-12, atol=0)",
+            "    for i, g in zip(wrt, grads):",
+            "        assert _leaves(g).size == _leaves(args[i]).size      # one number per number",
+            f"        np.testing.assert_allclose(_leaves(g), _fuzz_fd({fname}, args, i), rtol=1e-5, atol=1e-7)",
+        ]
+    fwd = []
+    if prog.tangents is not None:
+        ts = tuple(prog.tangents[i] for i in prog.wrt)
+        fwd += [
+            f"    wrt = {prog.wrt!r}",
+            f"    tangents = ({', '.join(_arg_repr(t) for t in ts)}{',' if len(ts) == 1 else ''})",
+            f"    value, tangent = diffc.jvp({fname}, wrt=wrt)(*args, tangents)",
+            f"    np.testing.assert_allclose(tangent, _fuzz_fd_along({fname}, args, wrt, tangents),",
+            "                               rtol=1e-5, atol=1e-7)",
+        ]
+    return lines + (fwd + rev if "(jvp)" in outcome.kind else rev + fwd)
 
 
 def _writes_test(outcome, prog, fname, tag):
@@ -711,6 +808,8 @@ def regression_test(outcome, seed=None, original=None):
     ]
     if prog.writes:
         lines += _FD_WRITES + ["", ""] + _writes_test(outcome, prog, fname, tag)
+    elif prog.tangents is not None:         # --containers programs
+        lines += _FD_TREE + ["", ""] + _tree_test(outcome, prog, fname, tag)
     else:
         lines += (_FD_LISTS if any(isinstance(a, list) for a in prog.args) else _FD_PLAIN) + [
             "",
