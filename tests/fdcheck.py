@@ -310,5 +310,22 @@ def check_vjp(f, args, cotangent, wrt=0, eps=1e-6, rtol=1e-5, atol=1e-7):
     return result
 
 
+def check_both_modes(f, x, second_order=True):
+    """f of one array x against central differences: reverse mode (value_and_grad), forward
+    mode (jvp along a fixed tangent) and, if ``second_order``, the Hessian (compared with
+    differences of diffc's own gradient)."""
+    check_value_and_grad(f, [x.copy()])
+    ref = numeric_grad(f, [x.copy()])
+    v = np.linspace(-1.0, 1.3, x.size).reshape(x.shape)
+    np.testing.assert_allclose(diffc.jvp(f)(x.copy(), v)[1], np.sum(ref * v), rtol=1e-6,
+                               atol=1e-8)
+    if second_order:
+        g = diffc.grad(f)
+        h = np.array([numeric_grad(lambda y: g(y).ravel()[j], [x.copy()])
+                      for j in range(x.size)])
+        np.testing.assert_allclose(diffc.hessian(f)(x.copy()).reshape(h.shape), h,
+                                   rtol=1e-5, atol=1e-6)
+
+
 def is_number(x):
     return isinstance(x, numbers.Number)

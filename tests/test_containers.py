@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import diffc
-from tests.fdcheck import check_value_and_grad, numeric_grad
+from tests.fdcheck import check_both_modes, check_value_and_grad, numeric_grad
 
 X4 = np.array([0.3, -0.5, 0.9, 1.3])
 
@@ -56,13 +56,7 @@ PROGRAMS = [entries_written_and_rewritten, states_keyed_by_step, one_hot_entries
 
 @pytest.mark.parametrize("f", PROGRAMS, ids=[f.__name__ for f in PROGRAMS])
 def test_all_modes(f):
-    check_value_and_grad(f, [X4.copy()])
-    v = np.array([0.3, -0.2, 1.1, 0.5])
-    np.testing.assert_allclose(diffc.jvp(f)(X4.copy(), v)[1],
-                               numeric_grad(f, [X4.copy()]) @ v, rtol=1e-6, atol=1e-8)
-    g = diffc.grad(f)
-    ref = np.array([numeric_grad(lambda y: g(y)[j], [X4.copy()]) for j in range(4)])
-    np.testing.assert_allclose(diffc.hessian(f)(X4.copy()), ref, rtol=1e-5, atol=1e-6)
+    check_both_modes(f, X4)
 
 
 def params_in_a_dict(p, x):
@@ -358,10 +352,7 @@ NESTED = [list_in_a_dict_written, dicts_in_a_list_written, rows_written_by_two_s
 @pytest.mark.parametrize("f", NESTED, ids=[f.__name__ for f in NESTED])
 def test_writes_into_nested_parts_both_modes(f):
     # once refused ("changes `d` too"): the part is written, then stored back
-    check_value_and_grad(f, [X4.copy()])
-    v = np.array([0.3, -0.2, 1.1, 0.5])
-    np.testing.assert_allclose(diffc.jvp(f)(X4.copy(), v)[1],
-                               numeric_grad(f, [X4.copy()]) @ v, rtol=1e-6, atol=1e-8)
+    check_both_modes(f, X4, second_order=False)
 
 
 @pytest.mark.parametrize("f", [list_in_a_dict_written, rows_written_by_two_subscripts,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import diffc
-from tests.fdcheck import numeric_grad
+from tests.fdcheck import check_both_modes, numeric_grad
 
 X4 = np.array([0.3, -0.5, 0.9, 1.3])
 
@@ -142,14 +142,7 @@ MADE = [simulate_with_a_dataclass, named_tuple_by_name_index_and_unpacking,
 
 @pytest.mark.parametrize("f", MADE, ids=[f.__name__ for f in MADE])
 def test_objects_made_in_the_function_all_modes(f):
-    g = diffc.grad(f)(X4.copy())
-    np.testing.assert_allclose(g, numeric_grad(f, [X4.copy()]), rtol=1e-6, atol=1e-8)
-    v = np.array([0.3, -0.2, 1.1, 0.5])
-    np.testing.assert_allclose(diffc.jvp(f)(X4.copy(), v)[1],
-                               numeric_grad(f, [X4.copy()]) @ v, rtol=1e-6, atol=1e-8)
-    grad = diffc.grad(f)
-    ref = np.array([numeric_grad(lambda y: grad(y)[j], [X4.copy()]) for j in range(4)])
-    np.testing.assert_allclose(diffc.hessian(f)(X4.copy()), ref, rtol=1e-5, atol=1e-6)
+    check_both_modes(f, X4)
 
 
 def writes_into_its_argument(s, k):
