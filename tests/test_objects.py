@@ -234,3 +234,29 @@ def test_field_writes_are_checked_against_what_holds_the_object():
     g = diffc.grad(old_field_value_read_after_a_write)(X4.copy())
     np.testing.assert_allclose(g, numeric_grad(old_field_value_read_after_a_write,
                                                [X4.copy()]), rtol=1e-6)
+
+
+@dataclasses.dataclass
+class Particle:
+    x: np.ndarray
+    v: np.ndarray
+
+
+def particles_updated_in_a_loop(x):
+    ps = [Particle(x * (i + 1.0), np.zeros(4)) for i in range(3)]
+    for _ in range(4):
+        for p in ps:                    # p is an object the list holds
+            p.v = p.v + 0.1 * np.sin(p.x)
+            p.x = p.x + 0.1 * p.v
+    return sum(np.sum(p.x ** 2) for p in ps)
+
+
+def test_objects_of_a_list_updated_through_a_loop_variable():
+    # was a silently zero gradient while the list was not seen to follow the writes
+    try:
+        g = diffc.grad(particles_updated_in_a_loop)(X4.copy())
+    except diffc.DiffcError as e:
+        assert "changes `ps` too" in str(e)
+        return
+    np.testing.assert_allclose(g, numeric_grad(particles_updated_in_a_loop, [X4.copy()]),
+                               rtol=1e-6)

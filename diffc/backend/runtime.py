@@ -454,6 +454,8 @@ def index_vjp(dx, x, idx, g):
             dx = Entries() if _zero(dx) else Entries() + dx
         dx[idx] = dx[idx] + g
         return dx
+    if type(g) is tuple:
+        g = Items(g)        # the adjoints of an item that is a tuple (``a, b = xs[i]``)
     if isinstance(x, (list, tuple)) and isinstance(idx, slice):
         # a slice of a list (ls[1:], ls[:]): the items' adjoints back in their places
         if _zero(g):

@@ -201,6 +201,8 @@ class Lowerer(ScopedConstructs, Stores):
         if self.is_list_edit(c):
             self.list_edit(c, None)
             return
+        if self.chained_list_method(c, None, True) is not None:
+            return
         if self.list_method(c):
             return
         if isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Name) and \
@@ -619,6 +621,9 @@ class Lowerer(ScopedConstructs, Stores):
                 return self.assign(AtomExpr(const(None)), target, "none")
             return self.list_edit(node, target or Var(self.names.fresh(
                 f"{node.func.value.id}_item")))
+        chained = self.chained_list_method(node, target, False)
+        if chained is not None:
+            return chained
         if isinstance(node.func, gast.Lambda):      # (lambda v: ...)(x)
             return self.inline_call(self.named_lambda(node.func, node), target)
         if isinstance(node.func, gast.Name) and node.func.id in self.local_fns:

@@ -66,17 +66,6 @@ class Stores:
     """Lowering methods of the ``Lowerer`` (lower.py) for writes."""
 
     # ------------------------------------------------------------ items
-    def write_base(self, target):
-        """The local variable a write ``x[...] = v`` goes into (``x``), or an error."""
-        node = target.value
-        if not isinstance(node, gast.Name):
-            self.check_target(node)
-        if node.id not in self.locals:
-            self.error(UnsupportedError, f"diffc does not write into `{node.id}`, which is not "
-                       "a local variable or a parameter (a write would change module state)",
-                       target, f"copy it first: `{node.id}_copy = {node.id}.copy()`")
-        return Var(node.id)
-
     def store_item(self, target, item):
         """``x[index] = item``: Python evaluates the value, then x, then the index. A
         write into a part (``x[i][j] = v``, ``o.a[j] = v``) writes into the part, then
@@ -93,19 +82,32 @@ class Stores:
     def write_chain(self, target, write):
         """Evaluate the written part of ``target`` (a Subscript), call ``write(base,
         index)`` to write into it, then store each part back up the chain."""
-        chain, node = [], target.value
+        self.on_part(target.value, lambda base: write(base, self.index(target.slice)),
+                     target)
+
+    def on_part(self, node, change, at):
+        """``change(base)`` changes the value of ``node``: a local variable, or a part of
+        one (``x[i]``, ``d["k"][j]``, ``o.a``) -- then the part is read into a temporary
+        first and stored back up the chain after the change."""
+        chain = []
         while isinstance(node, gast.Subscript) or (isinstance(node, gast.Attribute) and
                                                   self.dotted(node) is None):
             chain.append(node)
             node = node.value
         if not chain:
-            base = self.write_base(target)
-            return write(base, self.index(target.slice))
+            if not isinstance(node, gast.Name):
+                self.check_target(node)
+            if node.id not in self.locals:
+                self.error(UnsupportedError, f"diffc does not write into `{node.id}`, which "
+                           "is not a local variable or a parameter (a write would change "
+                           "module state)", at, f"copy it first: `{node.id}_copy = "
+                           f"{node.id}.copy()`")
+            return change(Var(node.id))
         root = chain[-1]
         if isinstance(root, gast.Attribute):
             base = self.attr_base(root)
         else:
-            base = self.write_base(root)
+            base = self.on_part_root(root, at)
         steps = []
         for part in reversed(chain):
             if isinstance(part, gast.Attribute):
@@ -120,10 +122,42 @@ class Stores:
             self.locals.add(inner.name)
             steps.append((base, index))
             base = inner
-        write(base, self.index(target.slice))
+        result = change(base)
         for parent, index in reversed(steps):
             self.emit(Assign([parent], SetItem(parent, index, base)))
             base = parent
+        return result
+
+    def on_part_root(self, root, at):
+        node = root.value
+        if not isinstance(node, gast.Name):
+            self.check_target(node)
+        if node.id not in self.locals:
+            self.error(UnsupportedError, f"diffc does not write into `{node.id}`, which is not "
+                       "a local variable or a parameter (a write would change module state)",
+                       at, f"copy it first: `{node.id}_copy = {node.id}.copy()`")
+        return Var(node.id)
+
+    def chained_list_method(self, c, target, statement):
+        """``d["k"].append(v)``, ``ls[i].pop()``, ``o.items.extend(xs)``...: the list
+        method on the part, then the part stored back. None if ``c`` is not one."""
+        if not (isinstance(c, gast.Call) and isinstance(c.func, gast.Attribute) and
+                c.func.attr in ("append", "extend", "pop", "insert", "remove") and
+                isinstance(c.func.value, (gast.Subscript, gast.Attribute)) and
+                self.dotted(c.func.value) is None):
+            return None
+
+        def change(base):
+            call = gast.copy_location(gast.Call(
+                func=gast.Attribute(value=gast.Name(id=base.name, ctx=gast.Load(),
+                                                    annotation=None, type_comment=None),
+                                    attr=c.func.attr, ctx=gast.Load()),
+                args=c.args, keywords=c.keywords), c)
+            if statement:
+                self.stmt_Expr(gast.copy_location(gast.Expr(value=call), c))
+                return const(None)
+            return self.expr(call, target)
+        return self.on_part(c.func.value, change, c)
 
     def update_item(self, target, op, value):
         """``x[i] op= v`` is ``x[i] = x[i] op v``, as NumPy does it (repeated indices:
@@ -168,14 +202,23 @@ class Stores:
                         out.append(t)
             elif isinstance(n, (gast.For, gast.comprehension, gast.NamedExpr, gast.AugAssign)):
                 t = n.target
-                if any(isinstance(m, gast.Name) and m.id == name and
-                       isinstance(m.ctx, gast.Store) for m in gast.walk(t)):
+                if isinstance(t, gast.Name) and t.id == name and \
+                        isinstance(n, (gast.For, gast.comprehension)) and \
+                        isinstance(n.iter, gast.Name):
+                    # for p in ps: an item of ps
+                    out.append(gast.Subscript(value=n.iter, slice=gast.Constant(
+                        value=0, kind=None), ctx=gast.Load()))
+                elif any(isinstance(m, gast.Name) and m.id == name and
+                         isinstance(m.ctx, gast.Store) for m in gast.walk(t)):
                     out.append(t)
         return out
 
-    def makes_object(self, value):
+    def makes_object(self, value, seen=()):
         """Is ``value`` a call that makes a new object (of a class, or new_object and
-        copy_arg in generated code)?"""
+        copy_arg in generated code), or an item of a list the function made of such
+        objects or took as an argument (``for p in particles: p.v = ...``)?"""
+        if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+            return self.made_container(value.value.id, seen)
         if not isinstance(value, gast.Call) or not isinstance(value.func, (gast.Name,
                                                                           gast.Attribute)):
             return False
@@ -187,6 +230,40 @@ class Stores:
             obj = getattr(obj, p, None)
         return obj in (containers.new_object, writes.copy_arg) or \
             record_fields(obj) is not None or _plain_class(obj)
+
+    def made_container(self, name, seen=()):
+        """Does local ``name`` only hold lists (or tuples, dicts) of objects the function
+        makes, or is it a parameter (copied, objects and all, if written through)?"""
+        if name in seen:
+            return True
+        seen = seen + (name,)
+        a = self.parsed.node.args
+        if name in {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}:
+            return True
+        values = self.assigned_values(name)
+        for n in gast.walk(self.parsed.node):       # ls.append(obj)
+            if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
+                    isinstance(n.func.value, gast.Name) and n.func.value.id == name and \
+                    n.func.attr in ("append", "insert"):
+                values.append(n.args[-1] if n.args else None)
+        if not values:
+            return False
+        for v in values:
+            if isinstance(v, (gast.List, gast.Tuple)):
+                items = v.elts
+            elif isinstance(v, gast.ListComp):
+                items = [v.elt]
+            elif isinstance(v, gast.Name):
+                if not self.made_container(v.id, seen):
+                    return False
+                continue
+            else:
+                items = [v]
+            if not all(self.makes_object(e, seen) or isinstance(e, gast.Name) and
+                       all(self.makes_object(w, seen) for w in self.assigned_values(e.id))
+                       for e in items):
+                return False
+        return True
 
     def store_attr(self, target, item):
         """``o.name = item``: a write into the object at the field ``name``."""

@@ -132,13 +132,17 @@ def _holders(cache, x):
                 if atom_reads(e.value) & hold:         # an item of a holder may be x
                     alias |= targets
                     hold |= targets
+                if targets & alias:                    # x read from c: c holds x
+                    hold |= {n for n in atom_reads(e.value) if n != x}
             elif isinstance(e, AtomExpr) and isinstance(e.atom, Var):
-                if e.atom.name in alias:
-                    alias |= targets
+                if e.atom.name in alias or targets & alias:
+                    alias |= targets | {e.atom.name}
                 if e.atom.name in hold:
                     hold |= targets
             elif not isinstance(e, Drop):
                 src = {n for n in _shared(e) if isinstance(n, str)}
+                if targets & alias:                    # x = f(c): c may hold x
+                    hold |= src - {x}
                 if src & (alias | hold):
                     hold |= targets
                     if not isinstance(e, SeqLit) and not (isinstance(e, AtomExpr) and
