@@ -252,11 +252,19 @@ def particles_updated_in_a_loop(x):
 
 
 def test_objects_of_a_list_updated_through_a_loop_variable():
-    # was a silently zero gradient while the list was not seen to follow the writes
-    try:
-        g = diffc.grad(particles_updated_in_a_loop)(X4.copy())
-    except diffc.DiffcError as e:
-        assert "changes `ps` too" in str(e)
-        return
-    np.testing.assert_allclose(g, numeric_grad(particles_updated_in_a_loop, [X4.copy()]),
-                               rtol=1e-6)
+    # each write into p is stored back into the list (ps[k] = p, the same object); during
+    # development a version without it gave a silently zero gradient
+    check_both_modes(particles_updated_in_a_loop, X4, second_order=False)
+
+
+def particle_replaced_before_the_write(x):
+    ps = [Particle(x * 1.0, np.zeros(4)), Particle(x * 2.0, np.zeros(4))]
+    for k in range(2):
+        p = ps[k]
+        ps[k] = Particle(x * 3.0, np.ones(4))     # the list no longer holds p
+        p.v = p.x * 2.0                           # so p is not stored back
+    return sum(np.sum(q.x * q.v) for q in ps) + np.sum(p.v)
+
+
+def test_an_object_the_list_no_longer_holds_is_not_stored_back():
+    check_both_modes(particle_replaced_before_the_write, X4, second_order=False)

@@ -134,6 +134,7 @@ class Lowerer(ScopedConstructs, Stores):
         self.ns = namespace
         self.locals = local_names
         self.block = []
+        self.outer = []            # the blocks around the one being lowered, outermost first
         self.loc = None
         self.sequences = _sequence_names(parsed.node)
         self.local_fns = {}        # local functions (lambdas, nested defs), inlined
@@ -151,7 +152,11 @@ class Lowerer(ScopedConstructs, Stores):
 
     def sub_block(self, fn, *args):
         saved, self.block = self.block, []
-        fn(*args)
+        self.outer.append(saved)
+        try:
+            fn(*args)
+        finally:
+            self.outer.pop()
         out, self.block = self.block, saved
         return out
 

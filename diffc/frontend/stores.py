@@ -28,9 +28,19 @@ import gast
 from ..backend import checks, containers, writes
 from ..errors import DiffcError, UnsupportedError
 from ..ir.nodes import (Append, Assign, AtomExpr, BinOp, Call, Drop, ExprStmt, Field, If,
-                        SeqLit, SetItem, Subscript, Var, const)
+                        SeqLit, SetItem, Slice, Subscript, Var, const)
+from ..ir.visit import atom_reads, walk
 from .loops import LIST_INDEX, LIST_POSITION
 from .templates import quote, quote_expr
+
+
+def _stores(stmt, container, index, name):
+    """Is ``stmt`` ``container[index] = name`` (an earlier store-back)?"""
+    from ..ir.printer import fmt_index
+    e = stmt.value
+    return isinstance(e, SetItem) and stmt.target.name == container and \
+        isinstance(e.item, Var) and e.item.name == name and \
+        fmt_index(e.index) == fmt_index(index)
 
 
 def record_fields(cls):
@@ -269,6 +279,7 @@ class Stores:
         """``o.name = item``: a write into the object at the field ``name``."""
         base = self.attr_base(target)
         self.emit(Assign([base], SetItem(base, Field(target.attr), item)))
+        self.store_back(base)
 
     def update_attr(self, target, op, value):
         """``o.name op= v`` is ``o.name = o.name op v``."""
@@ -276,6 +287,40 @@ class Stores:
         old = self.expr(gast.Attribute(value=target.value, attr=target.attr, ctx=gast.Load()))
         new = self.assign(BinOp(op, old, self.expr(value)), None, f"{base.name}_{target.attr}")
         self.emit(Assign([base], SetItem(base, Field(target.attr), new)))
+        self.store_back(base)
+
+    def store_back(self, obj):
+        """After a write into an object read from a list or dict (``p = ps[k]``, as
+        ``for p in ps`` is lowered), store it back there (``ps[k] = p``: the same object,
+        so Python's values are unchanged) so that the container follows the write -- where
+        nothing since the read rebound the container or the index::
+
+            for p in ps:            for k in range(len(ps)):
+                p.v = e     ==>         p = ps[k]
+                                        p.v = e
+                                        ps[k] = p
+        """
+        later = []
+        for block in [self.block] + self.outer[::-1]:
+            for pos in range(len(block) - 1, -1, -1):
+                st = block[pos]
+                if not (isinstance(st, Assign) and obj.name in {t.name for t in st.targets}) \
+                        or isinstance(st.value, (SetItem, Append, Drop)):
+                    continue            # (the writes into the object itself)
+                e = st.value
+                if len(st.targets) != 1 or not isinstance(e, Subscript) or \
+                        not isinstance(e.value, Var) or isinstance(e.index, (tuple, Slice)):
+                    return
+                rebound = {e.value.name} | atom_reads(e.index)
+                for other in block[pos + 1:] + later:
+                    for m in walk([other]):
+                        if isinstance(m, Assign) and {t.name for t in m.targets} & rebound \
+                                and not _stores(m, e.value.name, e.index, obj.name):
+                            return
+                self.emit(Assign([e.value], SetItem(e.value, e.index, obj)))
+                return
+            later = block + later
+
 
     def construct(self, callee, node):
         """``cls(a, name=b)`` for a NamedTuple, dataclass or SimpleNamespace class:

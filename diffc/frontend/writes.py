@@ -209,7 +209,8 @@ def _written_back(stmts, i):
         w = stmts[k].value
         parent = w.value.name
         j = next((j for j in range(i - 1, -1, -1) if isinstance(stmts[j], Assign) and
-                  cur in {t.name for t in stmts[j].targets}), None)
+                  cur in {t.name for t in stmts[j].targets} and not _is_write(stmts[j])),
+                 None)      # the read of cur (writes into it since keep it the same object)
         if j is None or len(stmts[j].targets) != 1:
             return back
         read = stmts[j].value
@@ -220,7 +221,12 @@ def _written_back(stmts, i):
         if not (same and isinstance(read.value, Var) and read.value.name == parent):
             return back
         rebound = {parent} | atom_reads(w.index)
-        between = [m for m in stmts[j + 1:k] if m is not stmts[i]]
+
+        def stored_back(m):     # an earlier store of cur back at the same place
+            return _is_write(m) and isinstance(m.value, SetItem) and \
+                m.target.name == parent and isinstance(m.value.item, Var) and \
+                m.value.item.name == cur and fmt_index(m.value.index) == fmt_index(w.index)
+        between = [m for m in stmts[j + 1:k] if m is not stmts[i] and not stored_back(m)]
         if any(not isinstance(m, (Assign, ExprStmt)) for m in between) or \
                 any(isinstance(m, Assign) and {t.name for t in m.targets} & rebound
                     for m in between) or \
