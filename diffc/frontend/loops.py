@@ -22,6 +22,7 @@ import builtins
 
 import gast
 
+from . import kinds
 from .templates import assigned_names, quote, quote_expr
 
 
@@ -119,7 +120,7 @@ class ForToRange(gast.NodeTransformer):
                     "items": lambda k: gast.Tuple(elts=[key(k), quote_expr(
                         "d[key]", at, d=d, key=key(k))], ctx=gast.Load())}[it.func.attr]
             return quote_expr(f"len({keys})", at), item
-        if isinstance(it, gast.Name) and it.id in self._dicts():
+        if isinstance(it, gast.Name) and it.id in kinds.dict_names(self.parsed.node):
             # for k in d, on a local dict: its keys, in order
             keys = self.names.fresh("keys")
             setup.extend(quote(f"{keys} = {DICT_KEYS}(d)", at, d=it))
@@ -127,7 +128,7 @@ class ForToRange(gast.NodeTransformer):
                 lambda k: quote_expr(f"{keys}[k]", at, k=k)
         loc = self.parsed.loc(at)
         where = f"{loc.filename}:{loc.lineno}"
-        if isinstance(it, gast.Name) and it.id in self._params():
+        if isinstance(it, gast.Name) and it.id in kinds.params(self.parsed.node):
             # a parameter: a sequence, or a dict whose keys the loop goes over
             seq = self.names.fresh("seq")
             setup.extend(quote(f"{seq} = {LOOP_ITEMS}(s, {where!r})", at, s=it))
@@ -139,27 +140,6 @@ class ForToRange(gast.NodeTransformer):
             setup.extend(quote(f"{CHECK_SEQUENCE}(s, {where!r})", at, s=seq))
         return (quote_expr("len(s)", at, s=seq),
                 lambda k: quote_expr("s[k]", at, s=seq, k=k))
-
-    def _params(self):
-        a = self.parsed.node.args
-        return {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}
-
-    def _dicts(self):
-        """Local names only ever assigned dict displays or comprehensions."""
-        values = {}
-        for n in gast.walk(self.parsed.node):
-            if isinstance(n, gast.Assign):
-                for t in n.targets:
-                    for m in gast.walk(t):
-                        if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store):
-                            values.setdefault(m.id, []).append(n.value if m is t else None)
-            elif isinstance(n, (gast.AugAssign, gast.For, gast.comprehension, gast.NamedExpr,
-                                gast.AnnAssign)):
-                for m in gast.walk(n.target):
-                    if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store):
-                        values.setdefault(m.id, []).append(None)
-        return {k for k, vs in values.items() if k not in self._params() and
-                all(isinstance(v, (gast.Dict, gast.DictComp)) for v in vs)}
 
     def _hold(self, expr, hint, setup, body_assigned, at):
         """A name holding ``expr``'s value for the whole loop."""

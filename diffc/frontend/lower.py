@@ -26,6 +26,7 @@ from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStm
 from ..backend import checks, containers, dynamic
 from .loops import CHECK_SEQUENCE, DICT_KEYS, LIST_INDEX, LIST_POSITION, LOOP_ITEMS
 from ..backend.guards import MISSING, is_data
+from . import kinds
 from .scoped import ScopedConstructs
 from .stores import Stores
 from .templates import assigned_names
@@ -82,46 +83,6 @@ RUNTIME_NAMES = {CHECK_SEQUENCE: checks.check_sequence, DICT_KEYS: containers.di
                  LIST_INDEX: containers.list_index}
 
 
-def _sequence_names(fdef):
-    """Local names that always hold a list or tuple: every value assigned to them is a
-    display, a comprehension, list(...)/tuple(...)/sorted(...), a concatenation or
-    repetition of such, or another such name (``h = np.array(h)`` makes ``h`` not one)."""
-    values = {}
-    for n in gast.walk(fdef):
-        if isinstance(n, gast.Assign):
-            for t in n.targets:
-                for m in gast.walk(t):
-                    if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store):
-                        values.setdefault(m.id, []).append(n.value if m is t else None)
-        elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
-            # ls += xs keeps a list a list, whatever xs is
-            values.setdefault(n.target.id, []).append(
-                gast.List(elts=[], ctx=gast.Load()) if isinstance(n.op, gast.Add) else None)
-        elif isinstance(n, (gast.For, gast.comprehension, gast.NamedExpr, gast.AnnAssign)):
-            for m in gast.walk(n.target):
-                if isinstance(m, gast.Name) and isinstance(m.ctx, gast.Store):
-                    values.setdefault(m.id, []).append(
-                        n.value if isinstance(n, gast.AnnAssign) and m is n.target else None)
-    a = fdef.args
-    for p in a.posonlyargs + a.args + a.kwonlyargs:
-        values.setdefault(p.id, []).append(None)
-    out = set(values)
-
-    def is_seq(v):
-        return isinstance(v, (gast.List, gast.Tuple, gast.ListComp)) or \
-            isinstance(v, gast.Name) and v.id in out or \
-            isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and \
-            v.func.id in ("list", "tuple", "sorted") or \
-            isinstance(v, gast.BinOp) and isinstance(v.op, (gast.Add, gast.Mult)) and \
-            (is_seq(v.left) or is_seq(v.right))
-
-    while True:     # the largest set whose names are only given sequences
-        keep = {k for k in out if all(v is not None and is_seq(v) for v in values[k])}
-        if keep == out:
-            return out
-        out = keep
-
-
 def _is_user_function(obj):
     return isinstance(obj, types.FunctionType) and obj.__name__ != "<lambda>"
 
@@ -136,7 +97,8 @@ class Lowerer(ScopedConstructs, Stores):
         self.block = []
         self.outer = []            # the blocks around the one being lowered, outermost first
         self.loc = None
-        self.sequences = _sequence_names(parsed.node)
+        self.values = kinds.assigned_values(parsed.node)
+        self.sequences = kinds.sequence_names(parsed.node, self.values)
         self.local_fns = {}        # local functions (lambdas, nested defs), inlined
         self.statics = statics or {}   # functions passed for parameters the code calls
         self.inlining = set()

@@ -31,6 +31,7 @@ from ..ir.nodes import (Append, Assign, AtomExpr, BinOp, Call, Drop, ExprStmt, F
                         SeqLit, SetItem, Slice, Subscript, Var, const)
 from ..ir.visit import atom_reads, walk
 from .loops import LIST_INDEX, LIST_POSITION
+from . import kinds
 from .templates import quote, quote_expr
 
 
@@ -199,29 +200,9 @@ class Stores:
         return Var(node.id)
 
     def assigned_values(self, name):
-        """The expressions assigned to local ``name`` (None for targets that unpack)."""
-        out = []
-        for n in gast.walk(self.parsed.node):
-            if isinstance(n, (gast.Assign, gast.AnnAssign)):
-                targets = n.targets if isinstance(n, gast.Assign) else [n.target]
-                for t in targets:
-                    if isinstance(t, gast.Name) and t.id == name:
-                        out.append(n.value)
-                    elif any(isinstance(m, gast.Name) and m.id == name and
-                             isinstance(m.ctx, gast.Store) for m in gast.walk(t)):
-                        out.append(t)
-            elif isinstance(n, (gast.For, gast.comprehension, gast.NamedExpr, gast.AugAssign)):
-                t = n.target
-                if isinstance(t, gast.Name) and t.id == name and \
-                        isinstance(n, (gast.For, gast.comprehension)) and \
-                        isinstance(n.iter, gast.Name):
-                    # for p in ps: an item of ps
-                    out.append(gast.Subscript(value=n.iter, slice=gast.Constant(
-                        value=0, kind=None), ctx=gast.Load()))
-                elif any(isinstance(m, gast.Name) and m.id == name and
-                         isinstance(m.ctx, gast.Store) for m in gast.walk(t)):
-                    out.append(t)
-        return out
+        """The expressions given to local ``name`` (kinds.py; None for an unpacking)."""
+        return [v for v in self.values.get(name, ()) if not isinstance(v, gast.AugAssign)] \
+            + [None for v in self.values.get(name, ()) if isinstance(v, gast.AugAssign)]
 
     def makes_object(self, value, seen=()):
         """Is ``value`` a call that makes a new object (of a class, or new_object and
@@ -247,10 +228,9 @@ class Stores:
         if name in seen:
             return True
         seen = seen + (name,)
-        a = self.parsed.node.args
-        if name in {p.id for p in a.posonlyargs + a.args + a.kwonlyargs}:
+        if name in kinds.params(self.parsed.node):
             return True
-        values = self.assigned_values(name)
+        values = list(self.assigned_values(name))
         for n in gast.walk(self.parsed.node):       # ls.append(obj)
             if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
                     isinstance(n.func.value, gast.Name) and n.func.value.id == name and \
