@@ -1,4 +1,4 @@
-"""python -m tests.fuzz --n 10000 --seed S [--jobs 2] [--shrink] [--effects | --writes | --containers]
+"""python -m tests.fuzz --n 10000 --seed S [--jobs 2] [--shrink] [--effects | --writes | --containers | --objects]
 
 Generates N random programs (seeds S .. S+N-1), checks diffc's gradients
 against finite differences, prints a summary (counts per class, time,
@@ -27,6 +27,15 @@ generator expressions, lambdas and nested defs closing over locals, and lists,
 tuples and dicts as arguments (differentiated: finite differences leaf by
 leaf). Each sample is also checked in forward mode (jvp with tangents of the
 arguments' structure), and diffc must leave the arguments unchanged.
+
+--objects generates the programs of gen_objects.ObjectsConfig: the --containers
+programs plus module-level dataclasses, NamedTuples and a plain class made in
+f (SimpleNamespace too), attribute reads and writes (o.v = e, o.v += e,
+o.a[i] = e), objects in lists, functions held in variables, lists and a
+module-level dict or passed to helpers, list edits (pop(i), insert, remove,
++=, [v] * n, slices), d.get / list(d.values()) / for k in d, nested
+container writes, sets of constants, lambdas as map functions and key=; some
+samples also check diffc.hvp (second order) against differences of diffc.grad.
 """
 import argparse
 import sys
@@ -34,6 +43,7 @@ import time
 
 from .gen import EffectsConfig, WritesConfig
 from .gen_containers import ContainersConfig
+from .gen_objects import ObjectsConfig
 from .runner import Summary, cli_flags, failure_report, run_many, shrink_many
 
 
@@ -63,11 +73,15 @@ def main(argv=None):
                     help="programs with lists and dicts as storage, comprehensions, lambdas and local "
                          "functions, container arguments; also checked in forward mode "
                          "(gen_containers.ContainersConfig)")
+    ap.add_argument("--objects", action="store_true",
+                    help="programs with dataclasses, NamedTuples and other objects, functions held in "
+                         "variables, list edits, sets and keyed lambdas; also checked in forward mode "
+                         "and sometimes second order (gen_objects.ObjectsConfig)")
     a = ap.parse_args(argv)
-    if a.effects + a.writes + a.containers > 1:
-        ap.error("--effects, --writes and --containers are separate program kinds: choose one")
+    if a.effects + a.writes + a.containers + a.objects > 1:
+        ap.error("--effects, --writes, --containers and --objects are separate program kinds: choose one")
     config = (WritesConfig if a.writes else EffectsConfig if a.effects
-              else ContainersConfig if a.containers else None)
+              else ContainersConfig if a.containers else ObjectsConfig if a.objects else None)
 
     seeds = [int(s) for s in a.seeds.split(",")] if a.seeds else list(range(a.seed, a.seed + a.n))
     t0 = time.time()

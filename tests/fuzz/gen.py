@@ -44,7 +44,7 @@ class Program:
     """A generated program: module ``source``, entry ``fname``, ``args``, ``wrt``."""
 
     def __init__(self, seed, source, args, wrt, fname="f", extra_wrt=None, writes=False,
-                 tangents=None):
+                 tangents=None, second=None):
         self.seed = seed
         self.source = source
         self.args = args            # tuple of Python floats, ints and float64 arrays
@@ -53,12 +53,13 @@ class Program:
         self.extra_wrt = extra_wrt  # None, or a single position/name also checked with grad
         self.writes = writes        # f may write into its own arguments (WritesConfig)
         self.tangents = tangents    # None, or {position: tangent}: diffc.jvp is checked too
+        self.second = second        # None, or (position, direction): diffc.hvp is checked too
 
     def replace(self, **kw):
         """A copy with some fields changed (the shrinker's edits keep the rest)."""
         fields = dict(seed=self.seed, source=self.source, args=self.args, wrt=self.wrt,
                       fname=self.fname, extra_wrt=self.extra_wrt, writes=self.writes,
-                      tangents=self.tangents)
+                      tangents=self.tangents, second=self.second)
         fields.update(kw)
         return Program(**fields)
 

@@ -193,6 +193,9 @@ class Instrument(ast.NodeTransformer):
             return self._hook("pair", [f] + node.args)
         if isinstance(f, ast.Name) and f.id in ("max", "min") and node.args and not node.keywords:
             return self._hook("seqred", [ast.Constant(f.id), f] + node.args)
+        if isinstance(f, ast.Name) and f.id in ("max", "min") and len(node.args) == 1 and \
+                [k.arg for k in node.keywords] == ["key"]:
+            return self._hook("seqredk", [ast.Constant(f.id), f] + node.args, node.keywords)
         if isinstance(f, ast.Name) and f.id == "sorted" and len(node.args) == 1:
             return self._hook("sortedf", [f] + node.args, node.keywords)
         if (a in ("abs", "absolute") or isinstance(f, ast.Name) and f.id == "abs") and len(node.args) == 1:
@@ -358,11 +361,45 @@ class Tracer:
             self.sig.append((site, ("seq", k)))
         return res
 
+    def _keys(self, items, key):
+        """The keys of items as floats, or None (keys that are not numbers)."""
+        keys = [key(v) for v in items]
+        if keys and all(np.ndim(k) == 0 and isinstance(k, (int, float, np.number)) for k in keys):
+            return np.array([float(k) for k in keys])
+        return None
+
+    def seqredk(self, site, which, fn, xs, key):
+        """max(xs, key=k) / min(xs, key=k): Python's pick and the margin of its key."""
+        items = list(xs)
+        res = fn(items, key=key)
+        a = self._keys(items, key) if items else None
+        if a is not None:
+            k = int(np.argmax(a) if which == "max" else np.argmin(a))
+            others = np.delete(a, k)
+            gaps = np.abs(others - a[k])
+            rel = (gaps / np.maximum(1.0, np.maximum(np.abs(others), abs(a[k]))))[gaps > 0]
+            if rel.size:      # (equal keys: the same value twice, e.g. [v] * 3)
+                self.margin = min(self.margin, float(rel.min()))
+            self.sig.append((site, ("seqk", k)))
+        else:
+            self.sig.append((site, ("seqk", repr(res)[:50])))
+        return res
+
     def sortedf(self, site, fn, xs, **kw):
-        """sorted(xs, reverse=...) of numbers: the permutation and the gaps (a key: its order only)."""
+        """sorted(xs, reverse=...) of numbers: the permutation and the gaps (a key: the
+        order and the gaps of the keys, when they are numbers)."""
         items = list(xs)
         if kw.get("key") is None and items and all(np.ndim(v) == 0 for v in items):
             self._sorted(site, np.array([float(v) for v in items]), -1)
+        elif kw.get("key") is not None and items and self._keys(items, kw["key"]) is not None:
+            a = self._keys(items, kw["key"])
+            # near ties of keys: any two keys (not only neighbours: equal keys keep their order)
+            d = np.abs(a[:, None] - a[None, :])
+            sc = np.maximum(1.0, np.maximum(np.abs(a[:, None]), np.abs(a[None, :])))
+            rel = (d / sc)[d > 0]
+            if rel.size:
+                self.margin = min(self.margin, float(rel.min()))
+            self.sig.append((site, repr(fn(range(len(items)), key=lambda j: a[j]))))
         else:
             self.sig.append((site, repr(fn(range(len(items)), key=lambda j: kw["key"](items[j]))
                                         if kw.get("key") is not None else len(items))))
@@ -817,10 +854,78 @@ def check_grads(prog, loaded, value, fd):
     if prog.tangents is None or o.cls in ("WRONG", "CRASH", "REJECT"):
         return o
     of = check_forward(prog, loaded, value, fd, refused=o.cls == "REFUSED")
-    if of is None:
+    if of is not None and _SEVERITY.get(of.cls, 0) > _SEVERITY.get(o.cls, 0):
+        o = of
+    if getattr(prog, "second", None) is None or o.cls != "OK" or fd is None:
         return o
-    if _SEVERITY.get(of.cls, 0) > _SEVERITY.get(o.cls, 0):
-        return of
+    os_ = check_second(prog, loaded, fd)
+    if os_ is not None and _SEVERITY.get(os_.cls, 0) > _SEVERITY.get(o.cls, 0):
+        return os_
+    return o
+
+
+def check_second(prog, loaded, fd):
+    """Second order: ``diffc.hvp(f, wrt=i)(*args, v)`` against central differences of
+    ``diffc.grad(f, wrt=i)`` along v (the gradient itself was checked against FD).
+    An Outcome with kinds marked "(hvp)", or None when the sample is not fair."""
+    pos, v = prog.second
+    args, f = prog.args, loaded.f
+    r = fd()
+    if isinstance(r, Outcome):
+        return None
+    base_sig = primal(loaded, args)[1]
+    try:
+        with time_limit(TIMEOUT):
+            hf = diffc.hvp(f, wrt=pos)
+    except Exception as e:                          # noqa: BLE001
+        return _hvp_kind(classify_exc(e, "hvp build"))
+    call_args = copy_args(args)
+    try:
+        with time_limit(TIMEOUT), np.errstate(all="ignore"):
+            hv = hf(*call_args, _copy(v))
+    except Exception as e:                          # noqa: BLE001
+        return _hvp_kind(classify_exc(e, "hvp call"))
+    if not same_args(call_args, args):
+        return Outcome("WRONG", "an argument was modified (hvp)", f"before {args!r}\nafter {call_args!r}")
+    refs = []
+    try:
+        g = diffc.grad(f, wrt=pos)
+        for eps in (1e-4, 1e-5):
+            gs = []
+            for sgn in (1, -1):
+                a = list(copy_args(args))
+                a[pos] = a[pos] + sgn * eps * v
+                if isinstance(args[pos], float):
+                    a[pos] = float(a[pos])
+                _fd_eval(loaded, a, base_sig)           # the same branches
+                with np.errstate(all="ignore"):
+                    gs.append(np.asarray(g(*a), dtype=np.float64))
+            refs.append((gs[0] - gs[1]) / (2 * eps))
+    except _Reject:
+        return None
+    except Exception:                               # noqa: BLE001 - grad refused/crashed: seen above
+        return None
+    shape = np.shape(args[pos])
+    if np.shape(hv) != shape or (isinstance(args[pos], np.ndarray) and
+                                 not (isinstance(hv, np.ndarray) and hv.dtype == np.float64)):
+        return Outcome("WRONG", "hvp type/shape (hvp)", f"x{pos} has shape {shape}; hvp gave "
+                       f"{type(hv).__name__} {np.shape(hv)}")
+    h = np.asarray(hv, dtype=np.float64)
+    scale = max([1.0] + [float(np.max(np.abs(x))) if x.size else 0.0 for x in refs])
+    if not np.all(np.isfinite(h)):
+        return Outcome("WRONG", "non-finite hvp (hvp)", f"expected {_fmt(refs[0])}\nactual {_fmt(h)}")
+    if not any(_close(h, ref, scale, rtol=1e-4, atol=1e-6) for ref in refs):
+        return Outcome("WRONG", "hvp mismatch (hvp)",
+                       f"d/dx{pos} along {_fmt(v)}: expected (differences of diffc.grad) "
+                       f"{_fmt(refs[0])} (eps 1e-5: {_fmt(refs[1])})\n        actual (diffc.hvp) {_fmt(h)}")
+    return None
+
+
+def _hvp_kind(o):
+    if o.cls == "REFUSED":
+        o.kind = "hvp: " + o.kind
+    elif o.cls == "CRASH":
+        o.kind = o.kind.replace("hvp build:", "build (hvp):").replace("hvp call:", "call (hvp):")
     return o
 
 

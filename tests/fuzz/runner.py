@@ -109,6 +109,8 @@ class Summary:
 
 def cli_flags(config):
     """The `python -m tests.fuzz` flags selecting ``config``."""
+    if config is not None and getattr(config, "objects", False):
+        return "--objects "
     if config is not None and getattr(config, "containers", False):
         return "--containers "
     if config is not None and getattr(config, "writes", False):
