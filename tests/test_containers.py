@@ -426,3 +426,19 @@ def slice_of_a_list_then_written(x):
 def test_adjoint_through_a_slice_of_a_list():
     # crashed in index_vjp (a slice of a list of arrays; found by --containers)
     test_all_modes(slice_of_a_list_then_written)
+
+
+def inserts_values_read_from_the_list(x):
+    ls = [x[0], 2.0 * x[1]]
+    ls.insert(0, ls[0])                         # the value reads the list being changed
+    ls.insert(1, sum(ls))
+    ls.insert(-1, sorted(ls, reverse=True)[0])
+    v = ls.pop(len(ls) - 2)
+    ls.remove(ls[-1])
+    return sum(ls) * v + len(ls)
+
+
+def test_list_edit_arguments_are_evaluated_before_the_list_changes():
+    # was a silently wrong value and gradient (the inserted value was read after the
+    # tail had been popped; found by --objects, seed 724148)
+    check_both_modes(inserts_values_read_from_the_list, X4)

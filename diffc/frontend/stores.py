@@ -448,7 +448,8 @@ class Stores:
         around the change -- the appends and pops diffc differentiates, O(len - i) like
         Python's own::
 
-            v = ls.pop(i)    ==>   j = list_position(ls, i, 'pop')
+            v = ls.pop(i)    ==>   ls_i = i
+                                   j = list_position(ls, ls_i, 'pop')
                                    v = ls[j]
                                    tail = []
                                    for _ in range(len(ls) - 1 - j):
@@ -462,19 +463,23 @@ class Stores:
         j, tail = self.names.fresh(f"{ls}_at"), self.names.fresh(f"{ls}_tail")
         first, last = self.names.fresh("step"), self.names.fresh("step")
         self.locals |= {j, tail, first, last}
+        # the arguments first, as Python evaluates them (they may read the list)
+        args = [self.names.fresh(f"{ls}_{name}") for name in
+                {"pop": ("i",), "insert": ("i", "item"), "remove": ("item",)}[op]]
+        self.locals |= set(args)
+        stmts = [st for a, v in zip(args, c.args) for st in quote(f"{a} = v", c, v=v)]
         if op == "remove":
-            where = quote_expr(f"{LIST_INDEX}(ls, v)", c, ls=ls, v=c.args[0])
+            where = quote_expr(f"{LIST_INDEX}(ls, v)", c, ls=ls, v=args[0])
         else:
-            where = quote_expr(f"{LIST_POSITION}(ls, i, {op!r})", c, ls=ls,
-                               i=c.args[0] if c.args else gast.Constant(value=-1, kind=None))
-        stmts = quote(f"{j} = where", c, where=where)
+            where = quote_expr(f"{LIST_POSITION}(ls, i, {op!r})", c, ls=ls, i=args[0])
+        stmts += quote(f"{j} = where", c, where=where)
         if op == "pop" and target is not None:
             stmts += quote(f"target = {ls}[{j}]", c, target=target.name)
         keep = "" if op == "insert" else " - 1"
         stmts += quote(f"{tail} = []\n"
                        f"for {first} in range(len({ls}){keep} - {j}):\n"
                        f"    {tail}.append({ls}.pop())", c)
-        stmts += quote(f"{ls}.append(v)", c, v=c.args[1]) if op == "insert" else \
+        stmts += quote(f"{ls}.append({args[1]})", c) if op == "insert" else \
             quote(f"{ls}.pop()", c)
         stmts += quote(f"for {last} in range(len({tail})):\n"
                        f"    {ls}.append({tail}.pop())", c)
