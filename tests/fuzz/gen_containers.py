@@ -1176,7 +1176,7 @@ class ContainersGenerator(Generator):
 
     def main(self, nargs):
         r = self.rng
-        env = CEnv()
+        env = self.main_env()
         params = []
         shapes = []
         for j in range(nargs):
@@ -1204,6 +1204,10 @@ class ContainersGenerator(Generator):
         ret = " + ".join([ret] + terms)
         lines.append(f"    return {ret}")
         return lines, shapes
+
+    def main_env(self):
+        """The environment of the entry function's body (a subclass adds its own kinds)."""
+        return CEnv()
 
     def program(self):
         chunks = []

@@ -42,8 +42,8 @@ import random
 
 import numpy as np
 
-from .gen import Ctx, E, Program, Var
-from .gen_containers import CVar, ContainersConfig, ContainersGenerator, is_tuple, tangent_like
+from .gen import E, Program
+from .gen_containers import ContainersConfig, ContainersGenerator, tangent_like
 from .gen_objects_stmts import OEnv, StatementsMixin
 
 __all__ = ["ObjectsConfig", "generate", "generate_one", "FAMILIES"]
@@ -352,34 +352,8 @@ class ObjectsGenerator(StatementsMixin, ContainersGenerator):
             lines.append(["ACTS = {" + ", ".join(f'"{k}": {v}' for k, v in self.acts.items()) + "}"])
         return lines
 
-    def main(self, nargs):
-        r = self.rng
-        env = OEnv()
-        params = []
-        shapes = []
-        for j in range(nargs):
-            pn = f"x{j}"
-            params.append(pn)
-            if self.chance(self.cfg.p_cont_arg):
-                t = self.ctype_arg(True)
-                shapes.append(t)
-                if is_tuple(t):
-                    env.vars[pn] = Var(pn, t, False)
-                else:
-                    env.conts[pn] = CVar(pn, t, False)
-                continue
-            T = r.choice(self.shapes)
-            shapes.append(T)
-            env.vars[pn] = Var(pn, T, False)
-        if self.chance(0.3):
-            self.int_param = "n"
-            params.append("n")
-        ctx = Ctx((), nest=0)
-        body, _ = self.block(env, ctx, r.randint(self.cfg.min_stmts, self.cfg.max_stmts))
-        lines = [f"def f({', '.join(params)}):"] + ["    " + ln for ln in body]
-        ret = " + ".join([self.final_expr(env)] + self.cont_terms(env, 4))
-        lines.append(f"    return {ret}")
-        return lines, shapes
+    def main_env(self):
+        return OEnv()
 
     def program(self):
         defs = self.module_defs()
