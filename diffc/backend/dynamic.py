@@ -102,24 +102,31 @@ def _python(fn, n):
     return made
 
 
-def _derivative(fn, args, kind):
-    """(positions differentiated, diffc's ``kind`` derivative of fn with respect to them)."""
-    wrt = tuple(i for i, a in enumerate(args) if _numeric(a))
-    key = (id(fn), len(args), wrt, kind)
+def _cached(fn, key, make):
+    """The derivative cached for ``fn`` under ``key``, made by ``make()`` the first time
+    (the 256 most recently used are kept)."""
+    key = (id(fn),) + key
     with _lock:
         hit = _built.get(key)
         if hit is not None and hit[0] is fn:
             _built.move_to_end(key)
-            return wrt, hit[1]
+            return hit[1]
     if BUILD is None:
         raise DiffcError("internal error: no derivative builder registered",
                          hint="import diffc")
-    made = BUILD(_python(fn, len(args)), wrt if len(wrt) != 1 else wrt[0], kind) \
-        if wrt else None
+    made = make()
     with _lock:
         _built[key] = (fn, made)
         if len(_built) > 256:
             _built.popitem(last=False)
+    return made
+
+
+def _derivative(fn, args, kind):
+    """(positions differentiated, diffc's ``kind`` derivative of fn with respect to them)."""
+    wrt = tuple(i for i, a in enumerate(args) if _numeric(a))
+    made = _cached(fn, (len(args), wrt, kind), lambda: BUILD(
+        _python(fn, len(args)), wrt if len(wrt) != 1 else wrt[0], kind) if wrt else None)
     return wrt, made
 
 
@@ -225,15 +232,9 @@ def call_jvp_vjp(ct, t, fn, args, which):
     wrt, jvp = _derivative(fn, args, "jvp")
     if not wrt or _zero(ct):
         return (out_t, out_args)[which]
-    key = (id(fn), len(args), wrt, "jvp_vjp")
-    with _lock:
-        hit = _built.get(key)
-    if hit is not None and hit[0] is fn:
-        vjp2 = hit[1]
-    else:
-        vjp2 = BUILD(jvp, wrt + (len(args),), "vjp")     # (args..., tangent) -> pair
-        with _lock:
-            _built[key] = (fn, vjp2)
+    # reverse mode of the jvp function (args..., tangent) -> (value, tangent)
+    vjp2 = _cached(fn, (len(args), wrt, "jvp_vjp"),
+                   lambda: BUILD(jvp, wrt + (len(args),), "vjp"))
     ts = [_as_tangent(t[i] if isinstance(t, (list, tuple)) else 0.0, args[i]) for i in wrt]
     value = fn(*args)
     tangent = tuple(ts) if len(wrt) > 1 else ts[0]

@@ -106,19 +106,10 @@ class Stores:
             chain.append(node)
             node = node.value
         if not chain:
-            if not isinstance(node, gast.Name):
-                self.check_target(node)
-            if node.id not in self.locals:
-                self.error(UnsupportedError, f"diffc does not write into `{node.id}`, which "
-                           "is not a local variable or a parameter (a write would change "
-                           "module state)", at, f"copy it first: `{node.id}_copy = "
-                           f"{node.id}.copy()`")
-            return change(Var(node.id))
+            return change(self.local_base(node, at))
         root = chain[-1]
-        if isinstance(root, gast.Attribute):
-            base = self.attr_base(root)
-        else:
-            base = self.on_part_root(root, at)
+        base = self.attr_base(root) if isinstance(root, gast.Attribute) else \
+            self.local_base(root.value, at)
         steps = []
         for part in reversed(chain):
             if isinstance(part, gast.Attribute):
@@ -139,8 +130,8 @@ class Stores:
             base = parent
         return result
 
-    def on_part_root(self, root, at):
-        node = root.value
+    def local_base(self, node, at):
+        """The local variable a write goes into, or an error (module state)."""
         if not isinstance(node, gast.Name):
             self.check_target(node)
         if node.id not in self.locals:
