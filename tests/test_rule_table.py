@@ -269,6 +269,7 @@ add([builtins.sum], [(seq(U(None), U(None), U(None)),), (U((3,)),), (U((2, 3)),)
                      (seq(U((2,)), U((2,))), U((2,))), (seq(U(None), U(None)), U(None))])
 # the helpers of writes into arrays (x[i] = v), differentiated again for higher order
 add([wr.copy_arg], [(U((2, 3)),), (U(None),), (seq(U((2,)), U((2,))),)])
+add([wr.disown], [(U((2, 3)),), (U(None),)])
 add([wr.copy_item], [(U((4,)), C(1)), (U((2, 3)), C((slice(0, 2), 1))), (U((4,)), C(slice(1, 3)))])
 add([wr.writable], [(U((4,)), C(np.zeros(4))), (U(None), C(np.zeros((2, 3)))),
                     (U((3,)), C(np.zeros((2, 3))))], wrt=("d",))

@@ -32,9 +32,9 @@ from ..frontend.aliasing import _sources
 from ..frontend.callables import signature
 from ..frontend.effects import display_name, param_writes
 from ..ir.activity import op_callee
-from ..ir.nodes import (Append, Assign, BinOp, Call, Const, Drop, ExprStmt, For, If, MethodRef,
-                        Raw, SeqLit, SetItem, UnaryOp, Var, While)
-from ..ir.printer import fmt_atom, fmt_expr
+from ..ir.nodes import (Append, Assign, BinOp, Call, Const, Drop, ExprStmt, Field, For, If,
+                        MethodRef, Raw, SeqLit, SetItem, UnaryOp, Var, While)
+from ..ir.printer import _index_value, fmt_atom, fmt_expr, fmt_index
 from ..ir.visit import atom_reads, children, expr_reads
 from ..rules.effects import call_writes, result_may_share
 from ..rules.registry import is_nondiff, lookup
@@ -146,6 +146,7 @@ def check_effects(fn_ir, varied, active, namespace, names):
     index(fn_ir.body, ())
     discrete = namespace.bind("check_discrete", checks.check_discrete)
     write_check = namespace.bind("check_write", checks.check_write)
+    slots_check = namespace.bind("check_slots", checks.check_slots)
     helpers = (namespace.bind("snapshot_arg", checks.snapshot_arg),
                namespace.bind("check_unchanged", checks.check_unchanged),
                namespace.bind("check_inplace_arg", checks.check_inplace_arg), names)
@@ -156,6 +157,20 @@ def check_effects(fn_ir, varied, active, namespace, names):
             s = stmts[i]
             for c in children(s):
                 visit(c)
+            if isinstance(s, Assign) and isinstance(s.value, (SetItem, Append, Drop)) and \
+                    s.value.slots and ({s.target.name} | {p for p, _ in s.value.slots}) & varied:
+                # a write into a part (`t = ls[i]; t[j] = v; ls[i] = t`): no other slot holds t
+                holders = tuple(p for p, _ in s.value.slots)
+                where = s.loc.position() if s.loc else "?"
+                part = holders[-1] + "".join(
+                    f".{k.name}" if isinstance(k, Field) else f"[{fmt_index(k)}]"
+                    for _, k in reversed(s.value.slots))
+                src = (f"{slots_check}({s.target.name}, ({', '.join(holders)},), "
+                       f"({', '.join(_index_value(k) for _, k in s.value.slots)},), "
+                       f"{where!r}, {'a write into `' + part + '`'!r})")
+                reads = {s.target.name, *holders} | atom_reads(tuple(k for _, k in s.value.slots))
+                stmts.insert(i, ExprStmt(Raw.parse(src, reads), s.loc))
+                i += 1
             if isinstance(s, Assign) and isinstance(s.value, (SetItem, Append, Drop)):
                 x, others = s.target.name, s.value.partners
                 if others and ({x} | set(others)) & varied:

@@ -19,7 +19,7 @@ tangent is the tuple of its items' tangents.
 """
 import ast
 
-from ..backend import containers, runtime
+from ..backend import containers, runtime, writes
 from ..frontend.callables import signature
 from ..errors import UnsupportedError
 from ..ir.activity import (NONDIFF_ATTRS, diff_operands, is_user_function, op_callee,
@@ -28,7 +28,7 @@ from ..ir.nodes import (Append, Assign, AtomExpr, Attribute, Call, Const, Drop, 
                         Raise, Raw, Return, SeqLit, SetItem, Subscript, Var, While, const,
                         entry_index)
 from ..ir.shapes import Shapes
-from ..ir.visit import atom_reads, expr_reads
+from ..ir.visit import atom_reads, expr_reads, walk
 from ..rules import inline_vjp
 from ..rules.registry import lookup_jvp
 from .reverse import Generated, _raw, bind_rule
@@ -50,7 +50,8 @@ class Forward:
         self.temps = set()     # names this transform introduced
         self.zeros = namespace.bind("zeros_tangent", runtime.zeros_tangent)
         self.items = namespace.bind("Items", runtime.Items)
-        from ..backend import writes
+        self.writes = any(isinstance(st, Assign) and isinstance(st.value, SetItem)
+                          for st in walk(fn_ir.body))
         self.writable = namespace.bind("writable", writes.writable)
         self.written = namespace.bind("written", writes.written)
         self.writable_items = namespace.bind("writable_items", writes.writable_items)
@@ -180,6 +181,12 @@ class Forward:
             return self.user_call(s)
         pre, tangent = self.tangent_of(s, e, y)
         dy = Var(self.dot(y))
+        alias = _alias(tangent)
+        if alias is not None and self.writes and not isinstance(e, AtomExpr):
+            # y = m + 1.0 is a new array but y_dot = m_dot is m's tangent itself: a write
+            # into m must not write into it in place (writable copies it first)
+            fn = self.ns.bind("disown", writes.disown)
+            tangent = _raw(f"{fn}({alias})", {alias})
         if y not in expr_reads(e):
             return [s] + pre + [Assign([dy], _rename(tangent, ANS, y), s.loc)]
         if ANS not in expr_reads(tangent):
@@ -301,6 +308,15 @@ class Forward:
         call = Assign([y, Var(self.dot(y.name))], Call(Generated(name), name, e.args, kwargs),
                       s.loc, s.comment)
         return pre + [call]
+
+
+def _alias(e):
+    """The name ``e`` is, if it is a bare name (``m_dot``), else None."""
+    if isinstance(e, AtomExpr) and isinstance(e.atom, Var):
+        return e.atom.name
+    if isinstance(e, Raw) and isinstance(e.expr, ast.Name):
+        return e.expr.id
+    return None
 
 
 def _names(src):

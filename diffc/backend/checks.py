@@ -333,6 +333,84 @@ def check_write(x, name, others, scope, where):
                      f"index once (`y[i, j] = v`), or copy `{other}` first")
 
 
+def _slots(h):
+    """(key, item) of every slot of a list, tuple, dict or object."""
+    if isinstance(h, (list, tuple)):
+        return enumerate(h)
+    if isinstance(h, dict):
+        return h.items()
+    return vars(h).items() if hasattr(h, "__dict__") else ()
+
+
+def _same_slot(h, key, index):
+    if isinstance(h, (list, tuple)) and isinstance(index, (int, np.integer)):
+        return key == index % len(h) if len(h) else False
+    return key == index
+
+
+def _slot_text(h, key):
+    if isinstance(h, (list, tuple)):
+        return f"at index {key}"
+    return f"at key {key!r}" if isinstance(h, dict) else f"in its attribute `{key}`"
+
+
+def _reaches(z, o, skip, depth=0):
+    """May o be z, share z's memory, or hold such a value (not through the objects in
+    ``skip``, whose slots are checked one by one)?"""
+    if id(o) in skip:
+        return False
+    if o is z:
+        return True
+    if isinstance(o, np.ndarray):
+        return isinstance(z, np.ndarray) and np.may_share_memory(z, o)
+    if isinstance(o, (list, tuple, dict)) or (
+            hasattr(o, "__dict__") and not isinstance(o, type) and depth < 4):
+        return depth < 4 and any(_reaches(z, v, skip, depth + 1) for _, v in _slots(o))
+    return False
+
+
+_IMMUTABLE = (bool, int, float, complex, str, bytes, np.generic, type(None))
+
+
+def check_slots(part, holders, indexes, where, what, others=(), scope=None,
+                module_scope=None):
+    """Refuse a change to ``part`` -- read from ``holders[-1][indexes[-1]]``, itself read
+    from the holders before it -- that also changes another slot of a holder holding the
+    same object or memory (``ls = [a, a]``, ``[row] * n``), or another variable in
+    ``others``: diffc follows the change in the slot it was read from only."""
+    if isinstance(part, _IMMUTABLE):
+        return
+    for h, index in zip(holders, indexes):
+        for key, item in _slots(h):
+            if not _same_slot(h, key, index) and _reaches(part, item, ()):
+                raise DiffcError(
+                    f"{where}: {what} changes in place a value that the same "
+                    f"{type(h).__name__} also holds {_slot_text(h, key)} (the same object, "
+                    f"or memory it shares); diffc follows the change "
+                    f"{_slot_text(h, index)} only",
+                    hint="store separate copies (`[np.zeros(n) for _ in range(m)]` rather "
+                         "than `[np.zeros(n)] * m`; `.copy()` a value stored twice)")
+    skip = {id(h) for h in holders}     # (their other slots are checked above)
+    for other in others:
+        o = scope[other] if other in scope else (module_scope or {}).get(other)
+        if _reaches(part, o, skip):
+            raise DiffcError(
+                f"{where}: {what} changes in place a value that `{other}` shares (the "
+                f"same array, a view of it, or a container holding it); diffc follows the "
+                f"change in the container only",
+                hint=f"copy it first (`... = {other}.copy()`), or make a new value "
+                     f"(`c[k] = c[k] + v` instead of `c[k] += v`)")
+
+
+def check_update(old, holders, indexes, others, scope, module_scope, where, what):
+    """Refuse ``c[k] op= v`` (``o.a op= v``) where ``c[k]`` is an array and ``c`` is not:
+    Python updates that array in place, which changes every other slot and variable
+    sharing it, while diffc computes a new array for ``c[k]``. Without sharing both
+    agree."""
+    if isinstance(old, np.ndarray) and not isinstance(holders[-1], np.ndarray):
+        check_slots(old, holders, indexes, where, what, others, scope, module_scope)
+
+
 def _discrete(v):
     if v is None or isinstance(v, (bool, int, np.integer, str, slice, type, np.dtype)):
         return True

@@ -10,7 +10,7 @@ import operator
 import numpy as np
 
 from ..errors import DiffcError
-from .runtime import Entries, Items, _PYSCALAR, _fields, _zero, unbroadcast
+from .runtime import Entries, Items, _PYSCALAR, _fields, _zero, unbroadcast, zeros_tangent
 
 __all__ = ["key_order", "key_max", "key_min", "make_dict", "like_sequence", "loop_items", "loop_items_vjp", "loop_items_tangent",
            "list_position", "list_index", "dict_has", "dict_values", "dict_values_tangent", "dict_values_adjoint", "entries", "dict_keys", "dict_values_vjp", "sum_vjp", "seq_max",
@@ -143,10 +143,10 @@ def attr_tangent(t, obj, attr):
     """Tangent of ``y = obj.attr`` from the tangent t of obj (the same kind of object, a
     dict of tangents, or zero)."""
     _check_field(obj, attr)
-    if isinstance(t, dict):
-        return t.get(attr, 0.0)
-    if type(t) in _PYSCALAR and t == 0:
-        return 0.0
+    if isinstance(t, dict) and attr in t:
+        return t[attr]
+    if isinstance(t, dict) or (type(t) in _PYSCALAR and t == 0):
+        return zeros_tangent(getattr(obj, attr))    # shaped like the field: a write adds to it
     return getattr(t, attr)
 
 

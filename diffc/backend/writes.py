@@ -23,7 +23,7 @@ from ..errors import DiffcError
 from .runtime import Entries, Items, _is_basic, unbroadcast
 from .containers import _object_fields
 
-__all__ = ["copy_arg", "copy_item", "writable", "written", "setitem_grad", "unappend",
+__all__ = ["copy_arg", "copy_item", "disown", "writable", "written", "setitem_grad", "unappend",
            "appended_grad", "drop_last", "writable_items", "undrop"]
 
 # The adjoints and tangents these helpers made, with the value each was made for: one
@@ -42,6 +42,15 @@ def _own(d, x):
     _OWNED[id(d)] = d
     _FOR[id(d)] = x
     weakref.finalize(d, _FOR.pop, id(d), None)
+    return d
+
+
+def disown(d):
+    """``d`` -- a tangent that now also belongs to another value (``w = y + 1.0`` has
+    ``w_dot = y_dot``) -- no longer written in place by ``writable``: a write into y
+    copies it first, so w's tangent stays as it was."""
+    _OWNED.pop(id(d), None)
+    _FOR.pop(id(d), None)
     return d
 
 

@@ -18,8 +18,10 @@ variable, so that a later update through that variable is caught too.
 import numpy as np
 
 from ..backend import checks, runtime
-from ..ir.nodes import Assign, AtomExpr, Attribute, Call, Const, ExprStmt, For, If, Raw, SeqLit, \
-    Subscript, Var, While
+from ..ir.nodes import Append, Assign, AtomExpr, Attribute, Call, Const, ExprStmt, For, If, Raw, \
+    SeqLit, SetItem, Subscript, Var, While
+from ..ir.liveness import live_after
+from ..ir.printer import _index_value
 from ..ir.visit import atom_reads, children
 
 def guard_augmented(fn_ir, namespace, user_names, names_gen, helper=False):
@@ -74,7 +76,8 @@ def guard_augmented(fn_ir, namespace, user_names, names_gen, helper=False):
     _insert(fn_ir.body, lambda z: sorted(n for n in visible if n != z and find(n) == find(z)),
             check, params, namespace.bind("check_inplace_param", checks.check_inplace_param)
             if helper else None, names_gen, namespace.bind("keep_array", runtime.keep_array),
-            shared_whole)
+            shared_whole, namespace.bind("check_update", checks.check_update),
+            live_after(fn_ir.body))
 
 
 def _sources(e):
@@ -102,6 +105,8 @@ def _sources(e):
         return out
     if isinstance(e, Attribute):
         return names(e.value)
+    if isinstance(e, (SetItem, Append)):        # the container holds the item from then on
+        return names(e.item)
     return set()
 
 
@@ -112,12 +117,26 @@ def _walk(stmts):
             yield from _walk(c)
 
 
-def _insert(stmts, partners, check, params, check_param, names, keep, keep_zs):
+def _insert(stmts, partners, check, params, check_param, names, keep, keep_zs, update, live):
     i = 0
     while i < len(stmts):
         s = stmts[i]
         for c in children(s):
-            _insert(c, partners, check, params, check_param, names, keep, keep_zs)
+            _insert(c, partners, check, params, check_param, names, keep, keep_zs, update, live)
+        if isinstance(s, Assign) and s.updates is not None:
+            # part = c[k] of `c[k] op= v`: Python would update an array part in place
+            steps, text, end = s.updates
+            part = s.target.name
+            bases = [b.name for b, _ in steps]
+            holders = ", ".join(bases)
+            indexes = ", ".join(_index_value(k) for _, k in steps)
+            where = s.loc.position() if s.loc else "?"
+            src = (f"{update}({part}, ({holders},), ({indexes},), {tuple(n for n in partners(part) if n not in bases and n in live[id(end)])!r}, "
+                   f"locals(), globals(), {where!r}, {f'`{text}`'!r})")
+            reads = {part} | {b.name for b, _ in steps} | atom_reads(tuple(k for _, k in steps))
+            stmts.insert(i + 1, ExprStmt(Raw.parse(src, reads), s.loc))
+            i += 2
+            continue
         if isinstance(s, Assign) and s.augmented:
             z = s.target.name
             others = partners(z)

@@ -461,8 +461,12 @@ class Lowerer(ScopedConstructs, Stores):
         return None
 
     def is_sequence(self, node):
+        """Is ``node`` always a list or tuple: a display, a name that only holds them,
+        ``list(...)``, or a join or repetition of one (``(v,) * 2 + t``)?"""
         return isinstance(node, (gast.List, gast.Tuple, gast.ListComp)) or \
-            (isinstance(node, gast.Name) and node.id in self.sequences)
+            (isinstance(node, gast.Name) and node.id in self.sequences) or \
+            isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Mult)) and \
+            (self.is_sequence(node.left) or self.is_sequence(node.right))
 
     def expr_BinOp(self, node, target):
         if isinstance(node.op, (gast.Add, gast.Mult)) and \

@@ -19,11 +19,13 @@ Objects made in the function are NamedTuples and dataclasses built by their gene
 constructors (``new_object`` names the fields), ``types.SimpleNamespace(...)``, and
 instances of plain classes created without arguments.
 """
+import ast
 import dataclasses
 import inspect
 import types
 
 import gast
+import numpy as np
 
 from ..backend import checks, containers, writes
 from ..errors import DiffcError, UnsupportedError
@@ -76,6 +78,11 @@ def _plain_class(cls):
 class Stores:
     """Lowering methods of the ``Lowerer`` (lower.py) for writes."""
 
+    @staticmethod
+    def text(node):
+        """The source text of a node, for messages."""
+        return ast.unparse(gast.gast_to_ast(node))
+
     # ------------------------------------------------------------ items
     def store_item(self, target, item):
         """``x[index] = item``: Python evaluates the value, then x, then the index. A
@@ -106,6 +113,7 @@ class Stores:
             chain.append(node)
             node = node.value
         if not chain:
+            self.part_steps = []
             return change(self.local_base(node, at))
         root = chain[-1]
         base = self.attr_base(root) if isinstance(root, gast.Attribute) else \
@@ -124,6 +132,7 @@ class Stores:
             self.locals.add(inner.name)
             steps.append((base, index))
             base = inner
+        self.part_steps = list(steps)      # where each part was read from
         result = change(base)
         for parent, index in reversed(steps):
             self.emit(Assign([parent], SetItem(parent, index, base)))
@@ -163,12 +172,47 @@ class Stores:
 
     def update_item(self, target, op, value):
         """``x[i] op= v`` is ``x[i] = x[i] op v``, as NumPy does it (repeated indices:
-        the last write)."""
+        the last write). Where ``x`` is a list or dict holding an array, Python updates
+        that array in place; the read of ``x[i]`` is marked so that aliasing.py checks
+        that nothing else shares it."""
+        reads = []
+
         def write(base, index):
+            steps = self.part_steps + [(base, index)]
             old = self.assign(Subscript(base, index), None, f"{base.name}_part")
+            if steps[1:] or not self.makes_array(base.name):
+                reads.append((self.block[-1], tuple(steps)))
             new = self.assign(BinOp(op, old, self.expr(value)), None, f"{base.name}_part")
             self.emit(Assign([base], SetItem(base, index, new)))
         self.write_chain(target, write)
+        for read, steps in reads:       # checked against what is read after the last store
+            read.updates = (steps, f"{self.text(target)} {op}= ...", self.block[-1])
+
+    _ARRAY_MAKERS = {"zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
+                     "full_like", "array", "asarray", "copy", "arange", "linspace", "eye",
+                     "identity", "stack", "vstack", "hstack", "concatenate", "outer", "tile"}
+
+    def makes_array(self, name):
+        """Is local ``name`` only ever given a NumPy array: a new one (``np.zeros(n)``,
+        ``x.copy()``...) or the result of a ufunc?"""
+        values = self.assigned_values(name)
+        if name in kinds.params(self.parsed.node) or not values:
+            return False
+        for v in values:
+            if not isinstance(v, gast.Call) or not isinstance(v.func, gast.Attribute):
+                return False
+            parts = self.dotted(v.func)
+            if parts is None:
+                if v.func.attr not in ("copy", "astype"):
+                    return False
+                continue
+            obj = self.resolver.lookup(parts[0])
+            for p in parts[1:]:
+                obj = getattr(obj, p, None)
+            if not (isinstance(obj, np.ufunc) or getattr(obj, "__module__", None) == "numpy"
+                    and getattr(obj, "__name__", None) in self._ARRAY_MAKERS):
+                return False
+        return True
 
     # ------------------------------------------------------------ attributes
     def attr_base(self, target):
@@ -256,9 +300,13 @@ class Stores:
         """``o.name op= v`` is ``o.name = o.name op v``."""
         base = self.attr_base(target)
         old = self.expr(gast.Attribute(value=target.value, attr=target.attr, ctx=gast.Load()))
+        read = self.block[-1]
         new = self.assign(BinOp(op, old, self.expr(value)), None, f"{base.name}_{target.attr}")
         self.emit(Assign([base], SetItem(base, Field(target.attr), new)))
         self.store_back(base)
+        if isinstance(read, Assign) and read.targets == [old]:
+            read.updates = (((base, Field(target.attr)),), f"{self.text(target)} {op}= ...",
+                            self.block[-1])
 
     def store_back(self, obj):
         """After a write into an object read from a list or dict (``p = ps[k]``, as

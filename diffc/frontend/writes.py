@@ -159,6 +159,7 @@ def _mark(stmts, classes, live, overlap, objects):
     whose items may share the array's memory (``x[idx] = x``) is checked for NumPy 1's
     unbuffered index-array writes."""
     i = 0
+    stored_back = set()
     while i < len(stmts):
         s = stmts[i]
         for c in children(s):
@@ -166,7 +167,11 @@ def _mark(stmts, classes, live, overlap, objects):
         if _is_write(s):
             x = s.target.name
             s.value.keep = frozenset(n for n in classes[x] - {x} if isinstance(n, str))
-            back = _written_back(stmts, i)
+            steps = _written_back(stmts, i)
+            back = {parent for parent, _, _ in steps}
+            if id(s) not in stored_back:    # one check of the slots, at the first write
+                s.value.slots = tuple((parent, index) for parent, index, _ in steps)
+            stored_back.update(id(store) for _, _, store in steps)
             sharing = classes[x]
             if isinstance(s.value, SetItem) and isinstance(s.value.index, Field):
                 # o.a = v rebinds a field: it changes what holds o itself, not the values
@@ -188,7 +193,8 @@ def _mark(stmts, classes, live, overlap, objects):
 
 
 def _written_back(stmts, i):
-    """The containers the write ``stmts[i]`` into ``t`` is written back into after it,
+    """The containers (with the index in each, and the statement storing back) the write
+    ``stmts[i]`` into ``t`` is written back into after it,
     as ``x[i][j] = v`` is lowered (``t = x[i]; t[j] = v; x[i] = t``, and so on up a
     longer chain): they are consistent with the write, so they need no check. Each step
     must store the part at the index (or field) it was read from; nothing between the
@@ -197,7 +203,7 @@ def _written_back(stmts, i):
     statements, may come between)."""
     from ..ir.printer import fmt_index
     from ..ir.visit import stmt_reads
-    back, cur, pos = set(), stmts[i].target.name, i
+    back, cur, pos = [], stmts[i].target.name, i
     while True:
         k = pos + 1
         while k < len(stmts) and isinstance(stmts[k], (Assign, ExprStmt)) and not (
@@ -232,7 +238,7 @@ def _written_back(stmts, i):
                     for m in between) or \
                 any(parent in stmt_reads(m) for m in stmts[i + 1:k]):
             return back
-        back.add(parent)
+        back.append((parent, w.index, stmts[k]))
         cur, pos = parent, k
 
 

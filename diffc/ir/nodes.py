@@ -142,6 +142,7 @@ class SetItem:
     item: Any
     keep: frozenset = frozenset()
     partners: tuple = ()     # other variables that may share x's memory, read later
+    slots: tuple = ()        # ((container, index), ...) x was read from and is stored back to
 
 
 @dataclass
@@ -152,6 +153,7 @@ class Append:
     item: Any
     keep: frozenset = frozenset()
     partners: tuple = ()
+    slots: tuple = ()                # ((container, index), ...) a part was read from
 
 
 @dataclass
@@ -161,6 +163,7 @@ class Drop:
     value: Any
     keep: frozenset = frozenset()
     partners: tuple = ()
+    slots: tuple = ()                # ((container, index), ...) a part was read from
 
 
 @dataclass
@@ -220,6 +223,7 @@ class Assign(Stmt):
     comment: Optional[str] = None
     linear_in: Optional[str] = None  # the value is linear in this adjoint
     augmented: bool = False          # came from `x op= value`
+    updates: Optional[tuple] = None  # `c[k] op= v` reads c[k] here: ((c, k), ...), its text
 
     @property
     def target(self):

@@ -29,7 +29,8 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
                                zeros_tangent)
 from ..ir.nodes import MethodRef
 from ..backend.runtime import Items, div, index_vjp, minmax_weights, ravel_order
-from ..backend.checks import check_discrete, check_overlap, check_write
+from ..backend.checks import (check_discrete, check_overlap, check_slots, check_update,
+                              check_write)
 from ..backend.containers import (attr_tangent, attr_tangent_vjp, dict_keys, dict_values_vjp,
                                   dict_has, dict_values, list_index, list_position, dict_values_adjoint, dict_values_tangent,
                                   entries, key_max, key_min, key_order, like_sequence,
@@ -40,7 +41,7 @@ from ..backend.containers import (attr_tangent, attr_tangent_vjp, dict_keys, dic
                                   sorted_vjp, sum_vjp)
 from ..backend.dynamic import (call_function, call_jvp, call_jvp_vjp, call_vjp,
                                second_order_call)
-from ..backend.writes import (copy_arg, copy_item, setitem_grad, writable, writable_items,
+from ..backend.writes import (copy_arg, copy_item, disown, setitem_grad, writable, writable_items,
                               written)
 from .registry import alias, defjvp, defnondiff, defvjp
 
@@ -906,6 +907,16 @@ def _(g, ans, x, idx):
     return copy_item(g, idx)
 
 
+@defvjp(disown)
+def _(g, ans, d):
+    return g
+
+
+@defjvp(disown)
+def _(g, ans, d):
+    return disown(g)
+
+
 @defvjp(writable, nondiff=("x",))
 def _(g, ans, d, x):
     return unbroadcast(g, d)
@@ -949,7 +960,8 @@ def _(g, ans, dx, idx, v, x):
 # ---------------------------------------------------------------- zero derivative
 
 defnondiff(zeros_tangent, unit_tangent, check_args, check_inplace_arg, snapshot_arg,
-           check_unchanged, check_write, check_discrete, check_overlap)
+           check_unchanged, check_write, check_discrete, check_overlap, check_slots,
+           check_update)
 
 
 @defvjp(finalize, nondiff=("x",))
