@@ -11,6 +11,17 @@ a check that raises instead of computing a different result::
                                 z_new = z + 1.0
                                 z = keep_array(z, z_new)
 
+An item of a list or dict, or an object's field, updated the same way (``ls[k] += v``,
+``o.a += v``) is an array Python updates in place too: the read of the item is followed
+by a check that no other slot of the containers it was read from, nor a variable read
+after the update, holds that array (or memory it shares)::
+
+    ls = [a, b]                 ls = [a, b]
+    ls[0] += 1.0      ==>       ls_part = ls[0]
+                                check_update(ls_part, (ls,), (0,), ('a',), locals(), ...)
+                                ls_part_2 = ls_part + 1.0
+                                ls[0] = ls_part_2
+
 ``keep_array`` keeps a 0-d array an array (``z + 1.0`` would be a NumPy
 scalar, ``z += 1.0`` is not), where ``z`` shares its whole value with another
 variable, so that a later update through that variable is caught too.
