@@ -200,3 +200,37 @@ def test_refused_where_python_changes_another_holder(f, message, mode):
         d(x)
     assert "test_shared_items.py:" in str(e.value)
     np.testing.assert_array_equal(x, X)
+
+
+# ----------------------------------------------------------------- joins diffc must see
+def slice_of_a_list_extended(x):
+    ls = [1.0, 0.5]
+    tail = ls[1:]                # a slice of a list is a list
+    tail.insert(0, x[2])
+    tail += [x[0], 0]
+    return sum(u * u for u in tail)
+
+
+def test_slice_of_a_list_extended():
+    check_both_modes(slice_of_a_list_extended, X.copy())
+
+
+def joined_tuple_arguments(x, t):
+    u = tuple(t) + tuple(t)     # `t + t` alone: diffc cannot tell a tuple from an array
+    return u[0] * x[0] + u[3] * x[1]
+
+
+def tuple_arguments_added(x, t):
+    u = t + t
+    return u[0] * x[0] + u[3] * x[1]
+
+
+def test_joined_tuple_arguments():
+    t = (1.5, -2.0)
+    f = joined_tuple_arguments
+    gx, gt = diffc.grad(f, wrt=(0, 1))(X.copy(), t)
+    np.testing.assert_allclose(gx, numeric_grad(lambda x: f(x, t), [X.copy()]), rtol=1e-6)
+    np.testing.assert_allclose(gt, [X[0], X[1]], rtol=1e-12)    # d/dt0 = x0, d/dt1 = x1
+    with pytest.raises(diffc.DiffcError, match=r"shape \(4,\) for an argument of shape \(2,\)"
+                                               r"(.|\n)*list\(a\) \+ list\(b\)"):
+        diffc.grad(tuple_arguments_added, wrt=(0, 1))(X.copy(), t)

@@ -26,7 +26,7 @@ where it leaves the values alone, so there any array or list argument is refused
 """
 import types
 
-from ..backend import checks
+from ..backend import checks, dynamic
 from ..errors import UnsupportedError
 from ..frontend.aliasing import _sources
 from ..frontend.callables import signature
@@ -147,6 +147,7 @@ def check_effects(fn_ir, varied, active, namespace, names):
     discrete = namespace.bind("check_discrete", checks.check_discrete)
     write_check = namespace.bind("check_write", checks.check_write)
     slots_check = namespace.bind("check_slots", checks.check_slots)
+    callee_check = namespace.bind("check_callee", dynamic.check_callee)
     helpers = (namespace.bind("snapshot_arg", checks.snapshot_arg),
                namespace.bind("check_unchanged", checks.check_unchanged),
                namespace.bind("check_inplace_arg", checks.check_inplace_arg), names)
@@ -180,6 +181,14 @@ def check_effects(fn_ir, varied, active, namespace, names):
                            f"{where!r})")
                     stmts.insert(i, ExprStmt(Raw.parse(src, {x}), s.loc))
                     i += 1
+            call = s.value if isinstance(s, (Assign, ExprStmt)) else None
+            if isinstance(call, Call) and call.fn is dynamic.call_function and \
+                    atom_reads(call.args[0]) & varied:
+                # f = layer.forward; f(x): the bound object's numbers have no derivative
+                where = s.loc.position() if s.loc else "?"
+                src = f"{callee_check}({fmt_atom(call.args[0])}, {where!r})"
+                stmts.insert(i, ExprStmt(Raw.parse(src, atom_reads(call.args[0])), s.loc))
+                i += 1
             if isinstance(s, Assign):
                 checks_before = _nondiff_operands(s, varied, discrete)
                 stmts[i:i] = checks_before

@@ -90,9 +90,10 @@ def _check_shape(g, shape):
             ok = False
         if not ok:
             raise DiffcError(f"the gradient came out with shape {gs} for an argument of shape "
-                             f"{shape}", hint="this happens when lists are added or repeated "
-                             "with + or *, which diffc does not differentiate yet; otherwise it "
-                             "is a diffc bug: please report it")
+                             f"{shape}", hint="this happens when lists or tuples are joined "
+                             "or repeated with + or * where diffc did not know they were ones: "
+                             "write `list(a) + list(b)`, `tuple(t) * 2`; otherwise it is a diffc "
+                             "bug: please report it")
 
 
 def _numeric(x):

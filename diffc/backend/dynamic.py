@@ -17,6 +17,9 @@ call: a function that changes an argument is refused (diffc would not follow the
 change). Second derivatives through such calls are refused when they run.
 """
 import collections
+import copy
+import functools
+import inspect
 import itertools
 import linecache
 import re
@@ -29,7 +32,7 @@ import numpy as np
 from ..errors import DiffcError
 from .runtime import Entries, Items, _PYSCALAR, _fields, _zero, zeros_tangent
 
-__all__ = ["call_function", "call_vjp", "call_jvp", "call_jvp_vjp", "second_order_call"]
+__all__ = ["check_callee", "method_function", "call_function", "call_vjp", "call_jvp", "call_jvp_vjp", "second_order_call"]
 
 BUILD = None            # (function, wrt positions, "vjp" | "jvp") -> derivative; set by api
 _built = collections.OrderedDict()      # (id(fn), n, wrt, kind) -> (fn, derivative)
@@ -130,25 +133,86 @@ def _derivative(fn, args, kind):
     return wrt, made
 
 
-def _copy(v):
+def _object(v):
+    """Does v keep its attributes in a ``__dict__`` diffc can copy (a plain object, a
+    dataclass; not a function, class or module)?"""
+    return isinstance(getattr(v, "__dict__", None), dict) and not callable(v) and \
+        not isinstance(v, (type, types.ModuleType))
+
+
+def _copy(v, depth=0):
+    """A copy of v the called function may change: arrays, lists, dicts, NamedTuples and
+    the attributes of objects (a method's ``self``) copied, as deep as 8 levels."""
+    if depth > 8:
+        return v
     if isinstance(v, np.ndarray):
         return v.copy()
     if type(v) in (list, tuple):
-        return type(v)(_copy(x) for x in v)
+        return type(v)(_copy(x, depth + 1) for x in v)
     if type(v) is dict:
-        return {k: _copy(x) for k, x in v.items()}
+        return {k: _copy(x, depth + 1) for k, x in v.items()}
+    if isinstance(v, tuple) and _fields(v) is not None:
+        return type(v)(*(_copy(x, depth + 1) for x in v))
+    if _object(v):
+        out = copy.copy(v)
+        for k, x in vars(v).items():
+            out.__dict__[k] = _copy(x, depth + 1)
+        return out
     return v
 
 
-def _same(a, b):
+def _same(a, b, depth=0):
+    if depth > 8:
+        return True
     if isinstance(a, np.ndarray):
         return isinstance(b, np.ndarray) and a.shape == b.shape and \
             np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
-    if type(a) in (list, tuple):
-        return type(b) is type(a) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, tuple) or type(a) is list:
+        return type(b) is type(a) and len(a) == len(b) and \
+            all(_same(x, y, depth + 1) for x, y in zip(a, b))
     if type(a) is dict:
-        return type(b) is dict and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+        return type(b) is dict and a.keys() == b.keys() and \
+            all(_same(a[k], b[k], depth + 1) for k in a)
+    if _object(a):
+        return type(b) is type(a) and vars(a).keys() == vars(b).keys() and \
+            all(x is y or _same(x, y, depth + 1) for x, y in
+                zip(vars(a).values(), vars(b).values()))
+    if isinstance(a, (float, int, complex, np.generic)):
+        return type(a) is type(b) and (a == b or a != a and b != b)
     return True
+
+
+def check_callee(fn, where):
+    """Refuse calling, through a variable that depends on the inputs, a function holding
+    real numbers of its own -- a method bound to an object (``f = layer.forward``), a
+    ``functools.partial`` of arrays, a callable object: diffc would take them for
+    constants."""
+    held = getattr(fn, "__self__", None) if isinstance(fn, types.MethodType) else None
+    if held is None and isinstance(fn, functools.partial):
+        held = (fn.args, fn.keywords)
+    if held is None and not isinstance(fn, (types.FunctionType, types.BuiltinFunctionType,
+                                            np.ufunc, type)) and \
+            isinstance(getattr(fn, "__dict__", None), dict):
+        held = vars(fn)             # a callable object
+    if held is not None and _holds_reals(held):
+        raise DiffcError(f"{where}: the function called here (`{getattr(fn, '__name__', fn)}`) "
+                         f"holds numbers that depend on the inputs (the object a method is "
+                         f"bound to, a partial's arguments); diffc would take them for "
+                         f"constants", hint="call the method on the object "
+                         "(`layer.forward(x)`), or pass those numbers as arguments")
+
+
+def method_function(obj, name):
+    """The function ``obj.name(...)`` runs, for a method of a class of yours: it takes obj
+    first (``type(obj).name``), so that diffc differentiates with respect to obj too."""
+    static = inspect.getattr_static(type(obj), name, None)
+    if isinstance(static, types.FunctionType):
+        return static
+    what = "a static or class method" if isinstance(static, (staticmethod, classmethod)) \
+        else ("an attribute" if static is not None or hasattr(obj, name) else "no attribute")
+    raise DiffcError(f"diffc differentiates `.{name}(...)` as a method of a class of yours "
+                     f"(a `def` in the class body); on a {type(obj).__name__} it is {what}",
+                     hint="call a module-level function, or give the class a plain method")
 
 
 def call_function(fn, args):
@@ -170,7 +234,12 @@ def _as_adjoint(g, x):
     up: per field (``Entries``; a NamedTuple's positional, ``Items``), per key, per item."""
     fields = _fields(x)
     if fields is not None:
-        parts = [_as_adjoint(getattr(g, f), getattr(x, f)) for f in fields]
+        if isinstance(g, dict):             # per field already (a tangent's adjoint)
+            parts = [_as_adjoint(g.get(f, 0.0), getattr(x, f)) for f in fields]
+        elif _zero(g):
+            parts = [0.0 for f in fields]
+        else:
+            parts = [_as_adjoint(getattr(g, f), getattr(x, f)) for f in fields]
         return Items(parts) if isinstance(x, tuple) else Entries(zip(fields, parts))
     if isinstance(x, dict) and isinstance(g, dict):
         return Entries((k, _as_adjoint(g[k], x[k])) for k in x)

@@ -230,11 +230,19 @@ def outer_vjp_b(g, a, b):
     return np.reshape(np.ravel(a) @ g, _shape(b))
 
 
+_JOIN_HINT = ("say that they are: `list(a) + list(b)`, `tuple(a) + tuple(b)`, or use NumPy "
+              "arrays (np.concatenate)")
+
+
 def broadcast(t, like):
     """Widen the tangent t to the shape of ``like`` (forward mode's ``unbroadcast``)."""
     ts, s = _shape(t), _shape(like)
     if ts == s:
         return t
+    if isinstance(like, (list, tuple)) and isinstance(t, (list, tuple)):
+        raise DiffcError(f"an operation produced {len(like)} items from operands of "
+                         f"{len(t)} (`a + b` joined lists or tuples diffc did not know were "
+                         f"ones)", hint=_JOIN_HINT)
     return np.broadcast_to(t, s)
 
 
@@ -264,9 +272,8 @@ def unbroadcast(g, x):
         raise DiffcError(
             f"an operation produced {len(g)} items from an operand of "
             f"{len(x) if isinstance(x, (list, tuple)) else 'shape ' + str(_shape(x))}"
-            + (" (adding lists concatenates them, which diffc does not differentiate yet)"
-               if isinstance(x, (list, tuple)) else ""),
-            hint="use NumPy arrays, e.g. np.concatenate, for sequences that grow")
+            + (" (`a + b` joined lists or tuples diffc did not know were ones)"
+               if isinstance(x, (list, tuple)) else ""), hint=_JOIN_HINT)
     if type(x) in _PYSCALAR:
         return g if type(g) in _PYSCALAR or not np.ndim(g) else np.sum(g)
     gs = getattr(g, "shape", ())

@@ -47,7 +47,8 @@ def assigned_values(fdef):
 def sequence_names(fdef, values=None):
     """Names that always hold a list or tuple: every value given is a display, a
     comprehension, ``list(...)``/``tuple(...)``/``sorted(...)``, a join or repetition of
-    such, another such name, or ``+=`` (which keeps a list a list); not parameters (``h =
+    such, a slice of one (``ls[1:]``), another such name, or ``+=`` (which keeps a list a
+    list); not parameters (``h =
     np.array(h)`` makes ``h`` not one)."""
     values = assigned_values(fdef) if values is None else values
     out = set(values) - params(fdef)
@@ -59,7 +60,9 @@ def sequence_names(fdef, values=None):
             isinstance(v, gast.Call) and isinstance(v.func, gast.Name) and \
             v.func.id in ("list", "tuple", "sorted") or \
             isinstance(v, gast.BinOp) and isinstance(v.op, (gast.Add, gast.Mult)) and \
-            (is_seq(v.left) or is_seq(v.right))
+            (is_seq(v.left) or is_seq(v.right)) or \
+            isinstance(v, gast.Subscript) and isinstance(v.slice, gast.Slice) and \
+            is_seq(v.value)
 
     while True:     # the largest set whose names are only given sequences
         keep = {k for k in out if all(v is not None and is_seq(v) for v in values[k])}

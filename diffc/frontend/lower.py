@@ -24,6 +24,7 @@ from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStm
                         If, MethodRef, Raise, Return, SeqLit, Slice, Subscript, UnaryOp, Var,
                         While, const)
 from ..backend import checks, containers, dynamic
+from ..rules.registry import is_nondiff, lookup
 from .loops import CHECK_SEQUENCE, DICT_KEYS, LIST_INDEX, LIST_POSITION, LOOP_ITEMS
 from ..backend.guards import MISSING, is_data
 from . import kinds
@@ -50,6 +51,11 @@ ARRAY_METHODS = {name: name for name in (
 ARRAY_METHODS["flatten"] = "ravel"
 # dict methods read as values (outside loops, which go over the keys themselves)
 DICT_METHODS = {"values": containers.dict_values, "keys": containers.dict_keys, "items": None}
+# methods of the builtin types and arrays: a call of one of these without a rule is
+# refused as it always was; any other name may be a method of a class of the user's
+BUILTIN_METHODS = frozenset(name for t in (np.ndarray, np.generic, list, tuple, dict, set,
+                                          str, bytes, int, float, complex)
+                            for name in dir(t))
 VARARG_METHODS = {"reshape", "transpose"}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
 ARRAY_ATTRS = {"T": "transpose", "real": "real", "imag": "imag"}
 
@@ -466,7 +472,11 @@ class Lowerer(ScopedConstructs, Stores):
         return isinstance(node, (gast.List, gast.Tuple, gast.ListComp)) or \
             (isinstance(node, gast.Name) and node.id in self.sequences) or \
             isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Mult)) and \
-            (self.is_sequence(node.left) or self.is_sequence(node.right))
+            (self.is_sequence(node.left) or self.is_sequence(node.right)) or \
+            isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Slice) and \
+            self.is_sequence(node.value) or \
+            isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+            node.func.id in ("list", "tuple", "sorted") and node.func.id not in self.locals
 
     def expr_BinOp(self, node, target):
         if isinstance(node.op, (gast.Add, gast.Mult)) and \
@@ -695,6 +705,16 @@ class Lowerer(ScopedConstructs, Stores):
                            "comprehensions only", node, "write `for k, v in d.items(): ...`")
             return Call(fn, self.ns.bind(fn.__name__, fn), [receiver])
         np_name = ARRAY_METHODS.get(name)
+        if np_name is None and name not in BUILTIN_METHODS and not kwargs and \
+                lookup(MethodRef(name)) is None and not is_nondiff(MethodRef(name)):
+            # a method of a class of yours (`layer.forward(x)`): its function, known when
+            # the code runs, called with the object first (backend/dynamic.py)
+            fn = self.assign(Call(dynamic.method_function,
+                                  self.ns.bind("method_function", dynamic.method_function),
+                                  [receiver, const(name)]), None, name)
+            return Call(dynamic.call_function,
+                        self.ns.bind("call_function", dynamic.call_function),
+                        [fn, SeqLit("tuple", [receiver] + args)])
         if np_name is None:
             return Call(MethodRef(name), None, [receiver] + args, kwargs)
         if name in VARARG_METHODS and len(args) > 1:

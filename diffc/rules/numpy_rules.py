@@ -39,7 +39,7 @@ from ..backend.containers import (attr_tangent, attr_tangent_vjp, dict_keys, dic
                                   new_object_tangent, new_object_vjp, seq_max,
                                   seq_min, seq_pick, seq_pick_vjp, seq_vjp, sorted_tangent,
                                   sorted_vjp, sum_vjp)
-from ..backend.dynamic import (call_function, call_jvp, call_jvp_vjp, call_vjp,
+from ..backend.dynamic import (check_callee, method_function, call_function, call_jvp, call_jvp_vjp, call_vjp,
                                second_order_call)
 from ..backend.writes import (copy_arg, copy_item, disown, setitem_grad, writable, writable_items,
                               written)
@@ -961,7 +961,7 @@ def _(g, ans, dx, idx, v, x):
 
 defnondiff(zeros_tangent, unit_tangent, check_args, check_inplace_arg, snapshot_arg,
            check_unchanged, check_write, check_discrete, check_overlap, check_slots,
-           check_update)
+           check_update, method_function, check_callee)
 
 
 @defvjp(finalize, nondiff=("x",))
