@@ -26,7 +26,7 @@ from .backend import checks
 from .backend.emit import function_src, signature_src
 from .backend.namespace import Namespace
 from .backend.sourcemap import register_module, release_module
-from .frontend.callables import signature
+from .frontend.callables import named, signature
 from .errors import DiffcError
 from .frontend import lower_function
 from .ad.effects import check_effects
@@ -69,6 +69,7 @@ class ModuleBuilder:
     # ------------------------------------------------------------ specializations
     def request(self, fn, active, loc=None):
         """Names of the forward/backward functions of ``fn`` for active params ``active``."""
+        fn = named(fn)
         params = [p for p in signature(fn).parameters if p in set(active)]
         key = (fn, tuple(params))
         if key not in self.specs:
@@ -84,6 +85,7 @@ class ModuleBuilder:
 
     def request_tangent(self, fn, active, loc=None):
         """Name of the forward-mode (tangent) function of ``fn`` for active params ``active``."""
+        fn = named(fn)
         params = [p for p in signature(fn).parameters if p in set(active)]
         key = ("tangent", fn, tuple(params))
         if key not in self.specs:

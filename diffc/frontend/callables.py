@@ -63,11 +63,35 @@ def _flatten(obj):
     return None, (), {}
 
 
+_named = weakref.WeakKeyDictionary()   # lambda -> the same function with a name
+
+
+def named(fn):
+    """A lambda as the same function (code, globals, defaults, closure) with a name
+    generated code can use (source.lambda_name: ``scale`` for ``scale = lambda v: ...``);
+    any other function as it is."""
+    if not (isinstance(fn, types.FunctionType) and fn.__code__.co_name == "<lambda>"):
+        return fn
+    made = _named.get(fn)
+    if made is None:
+        from .source import lambda_name
+        name = lambda_name(fn)
+        made = types.FunctionType(fn.__code__.replace(co_name=name), fn.__globals__, name,
+                                  fn.__defaults__, fn.__closure__)
+        made.__kwdefaults__ = fn.__kwdefaults__
+        made.__module__ = fn.__module__
+        made.__qualname__ = fn.__qualname__.replace("<lambda>", name)
+        made.__diffc_lambda__ = True
+        _named[fn] = made
+    return made
+
+
 def as_function(obj):
     """A Python function diffc can read that computes ``obj(...)``: ``obj`` itself when it is
-    a function, otherwise a small generated one (see the module docstring)."""
+    a function (a lambda given a name), otherwise a small generated one (see the module
+    docstring)."""
     if isinstance(obj, types.FunctionType):
-        return obj
+        return named(obj)
     if not callable(obj):
         raise DiffcError(f"diffc differentiates functions, got {type(obj).__name__}")
     try:
@@ -77,6 +101,7 @@ def as_function(obj):
     if cached is not None:
         return cached
     fn, bound_args, bound_kw = _flatten(obj)
+    fn = named(fn) if fn is not None else None
     if fn is None:
         what = _describe(obj)
         hint = "define a Python function that calls it and differentiate that, e.g. " \

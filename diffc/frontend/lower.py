@@ -25,6 +25,7 @@ from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStm
                         While, const)
 from ..backend import checks, containers, dynamic
 from ..rules.registry import is_nondiff, lookup
+from .callables import named
 from .loops import CHECK_SEQUENCE, DICT_KEYS, LIST_INDEX, LIST_POSITION, LOOP_ITEMS
 from ..backend.guards import MISSING, is_data
 from . import kinds
@@ -87,10 +88,6 @@ UNSUPPORTED_EXPRS = {
 RUNTIME_NAMES = {CHECK_SEQUENCE: checks.check_sequence, DICT_KEYS: containers.dict_keys,
                  LOOP_ITEMS: containers.loop_items, LIST_POSITION: containers.list_position,
                  LIST_INDEX: containers.list_index}
-
-
-def _is_user_function(obj):
-    return isinstance(obj, types.FunctionType) and obj.__name__ != "<lambda>"
 
 
 class Lowerer(ScopedConstructs, Stores):
@@ -654,6 +651,8 @@ class Lowerer(ScopedConstructs, Stores):
         else:
             self.error(UnsupportedError, "diffc does not support calling this kind of "
                        "expression", func, "call a function by name")
+        if isinstance(callee, Const) and isinstance(callee.value, types.FunctionType):
+            callee = Const(named(callee.value), callee.src)    # a lambda: given a name
         if isinstance(callee, Const) and isinstance(callee.value, type):
             made = self.construct(callee, node)
             if made is not None:

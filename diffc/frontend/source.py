@@ -12,8 +12,10 @@ mismatch is an error, never a derivative of other code.
 """
 import ast
 import inspect
+import keyword
 import linecache
 import textwrap
+import types
 from dataclasses import dataclass
 
 import gast
@@ -47,9 +49,13 @@ def parse_function(fn):
     if code is None:
         raise DiffcError(f"cannot differentiate {fn!r}: it is not a Python function",
                          hint="pass a function defined with `def`")
-    if fn.__name__ == "<lambda>":
-        raise DiffcError(f"cannot differentiate a lambda ({code.co_filename}:{code.co_firstlineno})",
-                         hint="define the function with `def`")
+    if code.co_name == "<lambda>" or getattr(fn, "__diffc_lambda__", False):
+        node, _, filename = find_lambda(fn)
+        fdef = gast.FunctionDef(name=lambda_name(fn), args=node.args,
+                                body=[gast.copy_location(gast.Return(value=node.body), node)],
+                                decorator_list=[], returns=None, type_comment=None,
+                                type_params=[])
+        return ParsedFunction(fn, gast.copy_location(fdef, node), filename, 1, 0)
     try:
         lines, firstlineno = inspect.getsourcelines(code)
     except (OSError, TypeError) as e:
@@ -78,6 +84,73 @@ def parse_function(fn):
     if cls is not None:
         _Mangle(cls).visit(node)
     return ParsedFunction(fn, node, filename, firstlineno, indent)
+
+
+# ---------------------------------------------------------------- lambdas
+
+_lambdas = {}       # (filename, hash of its text) -> (gast tree, parent of each node)
+
+
+def _module_tree(filename):
+    text = "".join(linecache.getlines(filename))
+    key = (filename, hash(text))
+    if key not in _lambdas:
+        try:
+            tree = gast.parse(text) if text else None
+        except SyntaxError:
+            tree = None
+        parents = {}
+        for n in gast.walk(tree) if tree is not None else ():
+            for c in gast.iter_child_nodes(n):
+                parents[c] = n
+        if len(_lambdas) > 64:
+            _lambdas.clear()
+        _lambdas[key] = (tree, parents)
+    return _lambdas[key]
+
+
+def find_lambda(fn):
+    """(the ``gast.Lambda`` node of the lambda ``fn``, its parent node, the filename): the
+    lambda on its first line whose code is ``fn``'s."""
+    code = fn.__code__.replace(co_name="<lambda>")
+    filename = code.co_filename
+    try:
+        filename = inspect.getsourcefile(code) or filename
+        inspect.getsourcelines(code)            # loads the file (or cell) into linecache
+    except (OSError, TypeError) as e:
+        raise DiffcError(f"cannot read the source of a lambda ({filename}): {e}",
+                         hint="diffc reads source code; define the function in a file, "
+                              "a notebook cell or an IPython session") from None
+    tree, parents = _module_tree(filename)
+    found = [n for n in (gast.walk(tree) if tree is not None else ())
+             if isinstance(n, gast.Lambda) and n.lineno == code.co_firstlineno]
+    probe = types.SimpleNamespace(__code__=code, __qualname__=fn.__qualname__)
+    for node in found:
+        src = ast.unparse(gast.gast_to_ast(gast.Expression(body=node)))
+        if _same_code(code, _compile_like(probe, f"({src})\n", filename)):
+            return node, parents.get(node), filename
+    raise _drift(fn, filename, code.co_firstlineno)
+
+
+def lambda_name(fn):
+    """A name for a lambda in generated code: the variable it is assigned to (``scale =
+    lambda v: ...``), its key in a dict display, its keyword, else ``lambda_<line>``."""
+    if getattr(fn, "__diffc_lambda__", False):
+        return fn.__name__
+    node, parent, _ = find_lambda(fn)
+    name = None
+    if isinstance(parent, gast.Assign) and len(parent.targets) == 1 and \
+            isinstance(parent.targets[0], gast.Name):
+        name = parent.targets[0].id
+    elif isinstance(parent, gast.Dict) and node in parent.values:
+        key = parent.keys[parent.values.index(node)]
+        if isinstance(key, gast.Constant) and isinstance(key.value, str):
+            name = key.value
+    elif isinstance(parent, gast.keyword) and parent.arg:
+        name = parent.arg
+    if not (name and name.isidentifier() and not keyword.iskeyword(name)):
+        name = f"lambda_{node.lineno}"
+    return name
 
 
 def _class_of(fn):

@@ -12,7 +12,10 @@ module also defines, at module level:
   attributes, writes them (``o.v = e``, ``o.v += e``, also in loops), writes
   into an array field (``o.a[i] = e``), reads a NamedTuple by attribute, index
   and unpacking, and keeps dataclass/NamedTuple objects in lists;
-* elementwise helpers (``def sq(v): return v * v``), helpers taking a function
+* methods of those classes (``o.scaled(v)``, ``o.energy()``, ``o.both(v)``
+  calling another method), called on objects ``f`` makes;
+* elementwise helpers (``def sq(v): return v * v``, or ``fn1 = lambda v: v * v``
+  at module level, also in ``ACTS``), helpers taking a function
   (``def apply(g, v): return g(v) + v``) and a dict of functions ``ACTS =
   {"tanh": np.tanh, "sq": sq}``; ``f`` calls functions through variables
   (``act = ACTS["sq"]; act(z)``), iterates a local list of functions (``for g
@@ -86,6 +89,10 @@ FAMILIES = {
     "constructor default omitted": r"#default",
     "SimpleNamespace": r"types\.SimpleNamespace\(\w+=",
     "plain class": r"= Bag\(\)",
+    "method call": r"\b(?!self\b)\w+\.(scaled|both)\(",
+    "method without arguments": r"\.energy\(\)",
+    "module-level lambda": r"^fn\d+ = lambda v:",
+    "lambda in a dict": r"\"lam\": lambda v:",
     "attribute write": r"^\s+\w+(\[\d+\])?\.\w+ = ",
     "attribute +=": r"^\s+\w+\.\w+ \+= ",
     "attribute += in a loop": r"^ +for .*:\n( +\S.*\n)*? +\w+\.\w+ \+= ",
@@ -130,7 +137,9 @@ FAMILIES = {
 
 
 def class_text(spec):
-    """The module-level definition of a dataclass / NamedTuple spec."""
+    """The module-level definition of a dataclass / NamedTuple spec, with its methods:
+    ``scaled(v)`` (v times a number read from the fields), ``energy()`` (a number from
+    every field) and ``both(v)`` (a method calling another)."""
     name, kind, fields = spec
     head = ["@dataclasses.dataclass", f"class {name}:"] if kind == "dc" else \
         [f"class {name}(typing.NamedTuple):"]
@@ -138,6 +147,15 @@ def class_text(spec):
     for fname, S, dft in fields:
         ann = "float" if S == () else "np.ndarray"
         body.append(f"    {fname}: {ann}" + ("" if dft is None else f" = {dft}"))
+
+    def number(fname, S):
+        return f"self.{fname}" if S == () else f"np.mean(self.{fname})"
+    f0, S0, _ = fields[0]
+    body += ["", "    def scaled(self, v):", f"        return v * np.tanh({number(f0, S0)})",
+             "", "    def energy(self):",
+             "        return " + " + ".join(f"np.sum(self.{f} * self.{f})" if S != () else
+                                            f"self.{f} * self.{f}" for f, S, _ in fields),
+             "", "    def both(self, v):", f"        return self.scaled(v) + 0.5 * v * {number(*fields[-1][:2])}"]
     return head + body
 
 
@@ -254,6 +272,12 @@ class ObjectsGenerator(StatementsMixin, ContainersGenerator):
                     if fname in o.owned:
                         opts.append(lambda o=o, fname=fname, S=S:
                                     E(f"{o.name}.{fname}[{', '.join(self.int_index(env, L) for L in S)}]"))
+        for o in env.objs.values():
+            if o.kind in ("dc", "nt"):              # methods (class_text)
+                opts += 3 * [lambda o=o: E(f"{o.name}.{self.pick(['scaled', 'both'])}"
+                                           f"({self.expr(T, max(d, 0), env, noalias=True)})")]
+                if T == ():
+                    opts += 2 * [lambda o=o: E(f"{o.name}.energy()")]
         for nm, (spec, K) in env.olists.items():
             for fname, S, _ in spec[2]:
                 if S == T:
@@ -336,7 +360,10 @@ class ObjectsGenerator(StatementsMixin, ContainersGenerator):
         for k, nm in enumerate(pool[:r.randint(1, 3)]):
             name = f"fn{k + 1}"
             self.fns.append(name)
-            lines.append([f"def {name}(v):  # {nm}", f"    {FN_POOL[nm]}"])
+            if self.chance(0.35):       # a module-level lambda
+                lines.append([f"{name} = lambda v: {FN_POOL[nm][len('return '):]}  # {nm}"])
+            else:
+                lines.append([f"def {name}(v):  # {nm}", f"    {FN_POOL[nm]}"])
         aps = list(APPLY_POOL)
         r.shuffle(aps)
         for nm in aps[:r.randint(0, 2)]:
@@ -344,9 +371,10 @@ class ObjectsGenerator(StatementsMixin, ContainersGenerator):
             self.appliers.append((nm, params, body, nf))
             lines.append([f"def {nm}({params}):", f"    {body}"])
         if self.chance(0.7):
-            keys = ["tanh", "sin", "sq", "id", "atan"]
+            keys = ["tanh", "sin", "sq", "id", "atan", "lam"]
             r.shuffle(keys)
-            vals = {"tanh": "np.tanh", "sin": "np.sin", "atan": "np.arctan"}
+            vals = {"tanh": "np.tanh", "sin": "np.sin", "atan": "np.arctan",
+                    "lam": f"lambda v: {self.pos_const(0.2, 0.9)} * v * v"}
             for k in keys[:r.randint(2, 4)]:
                 self.acts[k] = vals.get(k) or r.choice(self.fns)
             lines.append(["ACTS = {" + ", ".join(f'"{k}": {v}' for k, v in self.acts.items()) + "}"])
