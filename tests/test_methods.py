@@ -133,3 +133,73 @@ def test_refused(f, message, mode):
         else:
             diffc.jvp(f)(x, np.ones_like(x))
     np.testing.assert_array_equal(x, P)
+
+
+# ----------------------------------------------------------------- plain classes
+class Simulator:
+    """A class with an __init__ of its own holding its settings and a damping array."""
+
+    def __init__(self, dt, n):
+        self.dt = dt
+        self.n = n
+        self.damping = np.array([0.1, 0.2])
+        self.calls = 0
+
+    def force(self, x, k):
+        return -k * x - self.damping * x
+
+    def run(self, x0, k):
+        x = x0.copy()
+        v = np.zeros_like(x0)
+        for _ in range(self.n):
+            a = self.force(x, k)        # a method calling another
+            v = v + self.dt * a
+            x = x + self.dt * v
+        return np.sum(x ** 2) + k * x[0]
+
+    def counted(self, x):
+        self.calls += 1                 # changes the object: refused
+        return np.sum(x)
+
+
+SIM = Simulator(0.05, 20)
+
+
+def run_module_level_object(x0, k):
+    return SIM.run(x0, k)
+
+
+def run_object_argument(x0, k, sim):
+    return sim.run(x0, k)
+
+
+def counts(x, sim):
+    return sim.counted(x * 2.0)
+
+
+X0, K = np.array([1.0, -0.5]), 2.0
+
+
+@pytest.mark.parametrize("f, extra", [(SIM.run, ()), (run_module_level_object, ()),
+                                      (run_object_argument, (SIM,))],
+                         ids=["bound method", "module-level object", "object argument"])
+def test_methods_of_a_plain_object(f, extra):
+    g0, g1 = diffc.grad(f, wrt=(0, 1))(X0.copy(), K, *extra)
+    np.testing.assert_allclose(g0, numeric_grad(lambda x: f(x, K, *extra), [X0.copy()]),
+                               rtol=1e-6)
+    np.testing.assert_allclose(g1, (f(X0, K + 1e-6, *extra) - f(X0, K - 1e-6, *extra)) / 2e-6,
+                               rtol=1e-6)
+    v = np.array([0.3, -1.0])
+    _, t = diffc.jvp(f)(X0.copy(), K, *extra, v)
+    np.testing.assert_allclose(t, g0 @ v, rtol=1e-6)
+    gx = diffc.grad(f)
+    h = np.array([numeric_grad(lambda x: gx(x, K, *extra)[j], [X0.copy()]) for j in range(2)])
+    np.testing.assert_allclose(diffc.hessian(f)(X0.copy(), K, *extra), h, rtol=1e-5, atol=1e-7)
+    assert SIM.calls == 0
+
+
+def test_method_changing_a_plain_object_is_refused():
+    sim = Simulator(0.05, 20)
+    with pytest.raises(diffc.DiffcError, match=r"`counted` changed its argument 1 in place"):
+        diffc.grad(counts)(X0.copy(), sim)
+    assert sim.calls == 0

@@ -183,6 +183,14 @@ def check_effects(fn_ir, varied, active, namespace, names):
                     i += 1
             call = s.value if isinstance(s, (Assign, ExprStmt)) else None
             if isinstance(call, Call) and call.fn is dynamic.call_function and \
+                    len(call.args) == 2 and isinstance(call.args[1], SeqLit):
+                # the arguments that do not depend on the inputs: constants to the
+                # derivative (a method's object holding numbers of its own, say)
+                const = tuple(k for k, a in enumerate(call.args[1].elts)
+                              if not (atom_reads(a) & varied))
+                if const:
+                    call.args = call.args + [Const(const, repr(const))]
+            if isinstance(call, Call) and call.fn is dynamic.call_function and \
                     atom_reads(call.args[0]) & varied:
                 # f = layer.forward; f(x): the bound object's numbers have no derivative
                 where = s.loc.position() if s.loc else "?"

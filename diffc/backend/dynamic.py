@@ -76,9 +76,9 @@ def _holds_reals(v, depth=0):
     return isinstance(d, dict) and any(_holds_reals(x, depth + 1) for x in d.values())
 
 
-def _check_opaque(fn, args, wrt):
+def _check_opaque(fn, args, wrt, const=()):
     for i, a in enumerate(args):
-        if i not in wrt and _holds_reals(a):
+        if i not in wrt and i not in const and _holds_reals(a):
             raise DiffcError(f"diffc cannot differentiate `{getattr(fn, '__name__', fn)}` "
                              f"(called through a variable) with respect to its argument "
                              f"{i + 1}, a {type(a).__name__} holding real numbers",
@@ -125,9 +125,11 @@ def _cached(fn, key, make):
     return made
 
 
-def _derivative(fn, args, kind):
-    """(positions differentiated, diffc's ``kind`` derivative of fn with respect to them)."""
-    wrt = tuple(i for i, a in enumerate(args) if _numeric(a))
+def _derivative(fn, args, kind, const=()):
+    """(positions differentiated, diffc's ``kind`` derivative of fn with respect to them):
+    the numbers and arrays among ``args``, but for the positions ``const`` (arguments that
+    do not depend on the inputs)."""
+    wrt = tuple(i for i, a in enumerate(args) if i not in const and _numeric(a))
     made = _cached(fn, (len(args), wrt, kind), lambda: BUILD(
         _python(fn, len(args)), wrt if len(wrt) != 1 else wrt[0], kind) if wrt else None)
     return wrt, made
@@ -215,9 +217,11 @@ def method_function(obj, name):
                      hint="call a module-level function, or give the class a plain method")
 
 
-def call_function(fn, args):
+def call_function(fn, args, const=()):
     """``fn(*args)`` for a function known only when the code runs, on copies of the
-    arguments (a function that changes one is refused)."""
+    arguments (a function that changes one is refused). ``const``: the positions of the
+    arguments that do not depend on the inputs (ad/effects.py), which the derivatives
+    take as constants."""
     copies = tuple(_copy(a) for a in args)
     out = fn(*copies)
     for i, (a, c) in enumerate(zip(args, copies)):
@@ -265,14 +269,14 @@ def _as_tangent(t, x):
     return t
 
 
-def call_vjp(t, fn, args):
+def call_vjp(t, fn, args, const=()):
     """The adjoints of ``args`` in ``fn(*args)`` for the result's adjoint t: one per
     argument (0.0 for those that are not numbers or arrays)."""
     out = Items(0.0 for _ in args)
     if _zero(t):
         return out
-    wrt, vjp = _derivative(fn, args, "vjp")
-    _check_opaque(fn, args, wrt)
+    wrt, vjp = _derivative(fn, args, "vjp", const)
+    _check_opaque(fn, args, wrt, const)
     if not wrt:
         return out
     grads = vjp(*args, t)
@@ -281,11 +285,11 @@ def call_vjp(t, fn, args):
     return out
 
 
-def call_jvp(t, fn, args):
+def call_jvp(t, fn, args, const=()):
     """The tangent of ``fn(*args)`` along the tangents t of ``args`` (one per argument,
     0.0 for none)."""
-    wrt, jvp = _derivative(fn, args, "jvp")
-    _check_opaque(fn, args, wrt)
+    wrt, jvp = _derivative(fn, args, "jvp", const)
+    _check_opaque(fn, args, wrt, const)
     if not wrt:
         return zeros_tangent(fn(*args))
     ts = [_as_tangent(t[i] if isinstance(t, (list, tuple)) else 0.0, args[i]) for i in wrt]
@@ -293,12 +297,12 @@ def call_jvp(t, fn, args):
     return tangent
 
 
-def call_jvp_vjp(ct, t, fn, args, which):
+def call_jvp_vjp(ct, t, fn, args, which, const=()):
     """Reverse mode of ``call_jvp(t, fn, args)`` (second derivatives: Hessians, hvp): the
     adjoint of the tangents t (``which`` 0) or of ``args`` (1) for the tangent's adjoint
     ct, from diffc's reverse mode of its own forward-mode derivative of fn."""
     out_t, out_args = Items(0.0 for _ in args), Items(0.0 for _ in args)
-    wrt, jvp = _derivative(fn, args, "jvp")
+    wrt, jvp = _derivative(fn, args, "jvp", const)
     if not wrt or _zero(ct):
         return (out_t, out_args)[which]
     # reverse mode of the jvp function (args..., tangent) -> (value, tangent)

@@ -17,7 +17,7 @@ __all__ = [
     "Items", "Entries", "div", "broadcast", "zeros_tangent", "unbroadcast", "unreduce", "mean_vjp",
     "prod_vjp", "minmax_vjp", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b",
     "transpose_vjp", "reshape_vjp", "index_vjp", "stack_vjp", "concatenate_vjp",
-    "power_vjp_base", "power_vjp_exponent", "keep_array",
+    "power_vjp_base", "power_vjp_exponent", "keep_array", "fstring",
 ]
 
 _PYNUM = (float, int)
@@ -581,6 +581,11 @@ def ravel_vjp(g, a, order="C"):
                              hint="use order='C' or 'F'")
         order = "F" if arr.flags.f_contiguous and not arr.flags.c_contiguous else "C"
     return np.reshape(g, _shape(a), order=order)
+
+
+def fstring(template, *values):
+    """An f-string: ``f"loss = {s:.3f}"`` is ``fstring('loss = {0:.3f}', s)``."""
+    return template.format(*values)
 
 
 def keep_array(old, new):

@@ -24,6 +24,7 @@ import gast
 from ..errors import DiffcError
 from ..rules.effects import PURE_METHODS, call_writes, result_may_share
 from ..rules.registry import is_nondiff, lookup
+from .kinds import BUILTIN_METHODS
 from .resolve import MISSING, Resolver
 from .source import parse_function
 
@@ -310,6 +311,14 @@ class _Analysis:
         if isinstance(func, gast.Attribute) and (_base(func) in self.locals or
                                                   self.resolve(func) is MISSING):
             method = func.attr         # v.method(...), v.w.method(...), (a + b).dot(c)
+            if method not in BUILTIN_METHODS and not kwargs and \
+                    (_base(func) in self.locals or not _base(func)):
+                # a method of a class of the user's: run on copies of the object and the
+                # arguments, refused if it changes them (backend/dynamic.py)
+                for a in [func.value] + args:
+                    if _base(a):
+                        self.write(_base(a), "dynamic", n, f"passes it to `.{method}()`")
+                return
             if method not in PURE_METHODS and _base(func):
                 self.write(_base(func), "write", n, f"calls `.{method}()` on it",
                            deep=not (isinstance(func.value, gast.Name) and

@@ -11,6 +11,14 @@ loops over a local dict's keys, and writes attributes only of objects the functi
     def f(x):          x: not listed             (see ``params``)
 """
 import gast
+import numpy as np
+
+# methods of the builtin types and arrays: a call of one of these without a rule is
+# refused; any other name may be a method of a class of the user's (called through
+# backend/dynamic.py, on copies)
+BUILTIN_METHODS = frozenset(name for t in (np.ndarray, np.generic, list, tuple, dict, set,
+                                          str, bytes, int, float, complex)
+                            for name in dir(t))
 
 
 def params(fdef):

@@ -23,7 +23,7 @@ from ..errors import NameResolutionError, UnsupportedError
 from ..ir.nodes import (Assign, AtomExpr, Attribute, BinOp, Call, Const, ExprStmt, For, Function,
                         If, MethodRef, Raise, Return, SeqLit, Slice, Subscript, UnaryOp, Var,
                         While, const)
-from ..backend import checks, containers, dynamic
+from ..backend import checks, containers, dynamic, runtime
 from ..rules.registry import is_nondiff, lookup
 from .callables import named
 from .loops import CHECK_SEQUENCE, DICT_KEYS, LIST_INDEX, LIST_POSITION, LOOP_ITEMS
@@ -52,11 +52,6 @@ ARRAY_METHODS = {name: name for name in (
 ARRAY_METHODS["flatten"] = "ravel"
 # dict methods read as values (outside loops, which go over the keys themselves)
 DICT_METHODS = {"values": containers.dict_values, "keys": containers.dict_keys, "items": None}
-# methods of the builtin types and arrays: a call of one of these without a rule is
-# refused as it always was; any other name may be a method of a class of the user's
-BUILTIN_METHODS = frozenset(name for t in (np.ndarray, np.generic, list, tuple, dict, set,
-                                          str, bytes, int, float, complex)
-                            for name in dir(t))
 VARARG_METHODS = {"reshape", "transpose"}  # x.reshape(2, 3) == np.reshape(x, (2, 3))
 ARRAY_ATTRS = {"T": "transpose", "real": "real", "imag": "imag"}
 
@@ -79,9 +74,7 @@ UNSUPPORTED_EXPRS = {
     gast.Yield: ("`yield`", None),
     gast.YieldFrom: ("`yield from`", None),
     gast.Await: ("`await`", None),
-    gast.NamedExpr: ("an assignment expression (`:=`)", "assign on a separate line"),
     gast.Starred: ("a starred expression", "pass the arguments one by one"),
-    gast.JoinedStr: ("an f-string", "build messages outside the differentiated function"),
 }
 
 
@@ -533,6 +526,32 @@ class Lowerer(ScopedConstructs, Stores):
         self.block = block
         return result
 
+    def expr_NamedExpr(self, node, target):
+        """``(n := e)``: ``n = e``, then the value of ``e``."""
+        value = self.expr(node.value)
+        self.bind_target(node.target, AtomExpr(value))
+        return value if target is None else self.assign(AtomExpr(value), target, "value")
+
+    def expr_JoinedStr(self, node, target):
+        """``f"a {x:.3f} b"`` is ``fstring('a {0:.3f} b', x)`` (a string: no derivative)."""
+        values = []
+
+        def text(parts):
+            out = []
+            for p in parts:
+                if isinstance(p, gast.Constant):
+                    out.append(str(p.value).replace("{", "{{").replace("}", "}}"))
+                    continue
+                values.append(self.expr(p.value))
+                k = len(values) - 1
+                conv = "" if p.conversion in (-1, None) else "!" + chr(p.conversion)
+                spec = "" if p.format_spec is None else ":" + text(p.format_spec.values)
+                out.append("{" + str(k) + conv + spec + "}")
+            return "".join(out)
+        template = text(node.values)
+        return self.assign(Call(runtime.fstring, self.ns.bind("fstring", runtime.fstring),
+                                [const(template)] + values), target, "text")
+
     def expr_IfExp(self, node, target):
         test = self.expr(node.test)
         result = target or Var(self.names.fresh("choice"))
@@ -653,11 +672,23 @@ class Lowerer(ScopedConstructs, Stores):
                        "expression", func, "call a function by name")
         if isinstance(callee, Const) and isinstance(callee.value, types.FunctionType):
             callee = Const(named(callee.value), callee.src)    # a lambda: given a name
+        bound = None
+        if isinstance(callee, Const) and isinstance(callee.value, types.MethodType) and \
+                isinstance(callee.value.__func__, types.FunctionType) and \
+                isinstance(func, gast.Attribute):
+            # SIM.run(x) on a module-level object: its class's function, the object first
+            fn = named(callee.value.__func__)
+            owner = callee.value.__self__
+            owner = owner if isinstance(owner, type) else type(owner)
+            bound = self.expr(func.value)
+            callee = Const(fn, self.ns.bind(f"{owner.__name__}_{fn.__name__}", fn))
         if isinstance(callee, Const) and isinstance(callee.value, type):
             made = self.construct(callee, node)
             if made is not None:
                 return made
         args = [self.arg(a) for a in node.args]
+        if bound is not None:
+            args = [bound] + args
         kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
         if callee.value in (builtins.max, builtins.min) and not kwargs and len(args) != 2:
             return self.builtin_min_max(callee, args, node)
@@ -704,7 +735,7 @@ class Lowerer(ScopedConstructs, Stores):
                            "comprehensions only", node, "write `for k, v in d.items(): ...`")
             return Call(fn, self.ns.bind(fn.__name__, fn), [receiver])
         np_name = ARRAY_METHODS.get(name)
-        if np_name is None and name not in BUILTIN_METHODS and not kwargs and \
+        if np_name is None and name not in kinds.BUILTIN_METHODS and not kwargs and \
                 lookup(MethodRef(name)) is None and not is_nondiff(MethodRef(name)):
             # a method of a class of yours (`layer.forward(x)`): its function, known when
             # the code runs, called with the object first (backend/dynamic.py)

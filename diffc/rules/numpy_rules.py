@@ -25,7 +25,7 @@ from ..backend.runtime import (array_vjp, concatenate_vjp, dot_vjp_a, dot_vjp_b,
                                matmul_vjp_b, mean_vjp, minmax_vjp, outer_vjp_a, outer_vjp_b,
                                power_vjp_base,
                                power_vjp_exponent, prod_vjp, ravel_vjp, reshape_vjp, stack_vjp,
-                               transpose_vjp, unbroadcast, unreduce, keep_array, broadcast,
+                               transpose_vjp, unbroadcast, unreduce, keep_array, broadcast, fstring,
                                zeros_tangent)
 from ..ir.nodes import MethodRef
 from ..backend.runtime import Items, div, index_vjp, minmax_weights, ravel_order
@@ -740,43 +740,43 @@ def _(g, ans, t, xs):
 # ---------------------------------------------------------------- functions called through a variable
 # (backend/dynamic.py: the derivative of the function called, built when it runs)
 
-@defvjp(call_function, nondiff=("fn",))
-def _(g, ans, fn, args):
-    return call_vjp(g, fn, args)
+@defvjp(call_function, nondiff=("fn", "const"))
+def _(g, ans, fn, args, const=()):
+    return call_vjp(g, fn, args, const)
 
 
-@defjvp(call_function, nondiff=("fn",))
-def _(g, ans, fn, args):
-    return call_jvp(g, fn, args)
+@defjvp(call_function, nondiff=("fn", "const"))
+def _(g, ans, fn, args, const=()):
+    return call_jvp(g, fn, args, const)
 
 
-@defvjp(call_jvp, nondiff=("fn",))
-def _(g, ans, t, fn, args):
-    return call_jvp_vjp(g, t, fn, args, 0), call_jvp_vjp(g, t, fn, args, 1)
+@defvjp(call_jvp, nondiff=("fn", "const"))
+def _(g, ans, t, fn, args, const=()):
+    return call_jvp_vjp(g, t, fn, args, 0, const), call_jvp_vjp(g, t, fn, args, 1, const)
 
 
-@defjvp(call_jvp, nondiff=("fn",))
-def _(g, ans, t, fn, args):
+@defjvp(call_jvp, nondiff=("fn", "const"))
+def _(g, ans, t, fn, args, const=()):
     return second_order_call(fn), second_order_call(fn)
 
 
-@defvjp(call_vjp, nondiff=("fn",))
-def _(g, ans, t, fn, args):
+@defvjp(call_vjp, nondiff=("fn", "const"))
+def _(g, ans, t, fn, args, const=()):
     return second_order_call(fn), second_order_call(fn)
 
 
-@defjvp(call_vjp, nondiff=("fn",))
-def _(g, ans, t, fn, args):
+@defjvp(call_vjp, nondiff=("fn", "const"))
+def _(g, ans, t, fn, args, const=()):
     return second_order_call(fn), second_order_call(fn)
 
 
-@defvjp(call_jvp_vjp, nondiff=("fn", "which"))
-def _(g, ans, ct, t, fn, args, which):
+@defvjp(call_jvp_vjp, nondiff=("fn", "which", "const"))
+def _(g, ans, ct, t, fn, args, which, const=()):
     return second_order_call(fn), second_order_call(fn), second_order_call(fn)
 
 
-@defjvp(call_jvp_vjp, nondiff=("fn", "which"))
-def _(g, ans, ct, t, fn, args, which):
+@defjvp(call_jvp_vjp, nondiff=("fn", "which", "const"))
+def _(g, ans, ct, t, fn, args, which, const=()):
     return second_order_call(fn), second_order_call(fn), second_order_call(fn)
 
 
@@ -959,7 +959,7 @@ def _(g, ans, dx, idx, v, x):
 
 # ---------------------------------------------------------------- zero derivative
 
-defnondiff(zeros_tangent, unit_tangent, check_args, check_inplace_arg, snapshot_arg,
+defnondiff(fstring, zeros_tangent, unit_tangent, check_args, check_inplace_arg, snapshot_arg,
            check_unchanged, check_write, check_discrete, check_overlap, check_slots,
            check_update, method_function, check_callee)
 
